@@ -1,0 +1,74 @@
+// The one HTTP seam of the dynamic providers: Graph and GoTo clients build on it, tests point it at
+// local fakes through the base URLs. It runs inside serialized provider closures, so it keeps no
+// module-level state and uses only Node's global fetch.
+
+export interface HttpRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  headers?: Record<string, string>;
+  /** JSON-encoded when it is not a string. */
+  body?: unknown;
+  /** Per-attempt timeout; a response that never comes becomes a TransportError. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON when the body is JSON, else the raw text ("" for no body). */
+  body: unknown;
+}
+
+/** A request that got no HTTP answer: reset, refused, or timed out. */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+    this.name = "TransportError";
+  }
+}
+
+export async function send(req: HttpRequest): Promise<HttpResponse> {
+  const headers: Record<string, string> = { accept: "application/json", ...req.headers };
+  let payload: string | undefined;
+  if (req.body !== undefined) {
+    payload = typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const timeoutMs = req.timeoutMs ?? 30_000;
+  let res: Response;
+  try {
+    res = await fetch(req.url, {
+      method: req.method,
+      headers,
+      body: payload,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const e = err as { name?: string; cause?: { code?: string } };
+    const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
+    const why = timedOut ? `no response within ${timeoutMs} ms` : (e.cause?.code ?? e.name ?? "network error");
+    // Only method and URL: the body may carry credentials.
+    throw new TransportError(`${req.method} ${redactUrl(req.url)}: ${why}`, timedOut);
+  }
+  const text = await res.text().catch(() => "");
+  let body: unknown = text;
+  if (text && (res.headers.get("content-type") ?? "").includes("json")) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  const out: Record<string, string> = {};
+  res.headers.forEach((v, k) => (out[k] = v));
+  return { status: res.status, headers: out, body };
+}
+
+/** Query strings can carry tokens in some APIs; error messages show the path only. */
+export function redactUrl(url: string): string {
+  const i = url.indexOf("?");
+  return i < 0 ? url : url.slice(0, i) + "?…";
+}
