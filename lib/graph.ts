@@ -27,7 +27,9 @@ export function graphSettingsFromConfig(get: (key: string) => string | undefined
     const raw = get(key);
     const n = raw === undefined ? dflt : Number(raw);
     if (!Number.isFinite(n) || n <= 0) {
-      throw new Error(`${key} must be a positive number of seconds; got "${raw}". Fix: pulumi config set ${key} 60`);
+      throw new Error(
+        `${key} must be a positive number of seconds; got "${raw}". Fix: pulumi config set ${key} 60`,
+      );
     }
     return n * 1000;
   };
@@ -97,10 +99,12 @@ export function createGraphClient(settings: GraphSettings): GraphClient {
 
   async function bearer(): Promise<string> {
     if (settings.accessToken) return settings.accessToken;
-    if (cache.token && cache.expiresAt && cache.expiresAt - Date.now() > 120_000) return cache.token;
+    if (cache.token && cache.expiresAt && cache.expiresAt - Date.now() > 120_000)
+      return cache.token;
     // Required here, not imported at the top, so the serialized provider refers to the package
     // instead of capturing it (pulumi/pulumi#13960).
-    const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+    const { DefaultAzureCredential } =
+      require("@azure/identity") as typeof import("@azure/identity");
     cache.credential ??= new DefaultAzureCredential();
     let got;
     try {

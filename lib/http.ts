@@ -49,7 +49,9 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     const timedOut = e.name === "TimeoutError" || e.name === "AbortError";
-    const why = timedOut ? `no response within ${timeoutMs} ms` : (e.cause?.code ?? e.name ?? "network error");
+    const why = timedOut
+      ? `no response within ${timeoutMs} ms`
+      : (e.cause?.code ?? e.name ?? "network error");
     // Only method and URL: the body may carry credentials.
     throw new TransportError(`${req.method} ${redactUrl(req.url)}: ${why}`, timedOut);
   }

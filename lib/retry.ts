@@ -28,7 +28,10 @@ export interface RetryResult {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
-export function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string>,
+  now = Date.now(),
+): number | undefined {
   const raw = headers["retry-after"];
   if (raw === undefined || raw.trim() === "") return undefined;
   if (/^\d+(\.\d+)?$/.test(raw.trim())) return Math.round(Number(raw) * 1000);
@@ -36,7 +39,10 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-export function backoffMs(attempt: number, policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">) {
+export function backoffMs(
+  attempt: number,
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">,
+) {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 20));
   return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }

@@ -1,0 +1,188 @@
+// Runs index.ts under Pulumi's mocks with concrete, tenant-like answers, so the tests can assert
+// exact resource inputs (the plan script uses the same runtime with unknowns instead).
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { vi } from "vitest";
+import { RecordedResource, RunResult, runProgram } from "../../scripts/mockRuntime";
+
+export const PROJECT = "gotomeeting-provisioning";
+export const SP_OBJECT_ID = "5a1e7c1d-0000-4000-8000-00000000a5b0";
+export const APP_ID = "11111111-2222-4333-8444-555555555555";
+export const USER_ROLE_ID = "a1b2c3d4-1111-4222-8333-444455556666";
+export const MSIAM_ROLE_ID = "7dfd756e-8c27-4472-b2b7-38c17fc5de5e";
+export const JOB_ID = "GoToMeeting.0f0e0d0c0b0a09080706050403020100";
+export const TEMPLATE_ID = "GoToMeeting";
+export const USER_RULE_ID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8";
+
+/** Deterministic object id for a UPN or group name, so tests can predict it. */
+export function objectIdFor(name: string): string {
+  const h = createHash("sha256").update(name.toLowerCase()).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export const APP_ROLES = [
+  {
+    id: USER_ROLE_ID,
+    value: "User",
+    displayName: "User",
+    enabled: true,
+    allowedMemberTypes: ["User"],
+    description: "User",
+  },
+  {
+    id: MSIAM_ROLE_ID,
+    value: "msiam_access",
+    displayName: "msiam_access",
+    enabled: true,
+    allowedMemberTypes: ["User"],
+    description: "msiam_access",
+  },
+  {
+    id: "9c0a1b2c-3d4e-4f50-8a61-7b8c9d0e1f20",
+    value: "Retired",
+    displayName: "Retired role",
+    enabled: false,
+    allowedMemberTypes: ["User"],
+    description: "",
+  },
+];
+
+const dynamicOutputs: Record<string, Record<string, unknown>> = {
+  "pulumi-nodejs:dynamic/gotomeeting:SynchronizationTemplate": {
+    templateId: TEMPLATE_ID,
+    factoryTag: "gotomeeting",
+    candidates: [TEMPLATE_ID],
+    userRuleId: USER_RULE_ID,
+  },
+  "pulumi-nodejs:dynamic/gotomeeting:TestConnection": {
+    passed: true,
+    authorizationPending: false,
+    message: "",
+  },
+  "pulumi-nodejs:dynamic/gotomeeting:ProvisioningStatus": {
+    scheduleState: "Active",
+    statusCode: "Active",
+    lastExecutionState: "Succeeded",
+    lastExecutionTime: "2026-11-26T10:00:00Z",
+    quarantineReason: "",
+    quarantineSince: "",
+    steadyStateLastAchievedTime: "2026-11-26T10:00:00Z",
+    countSuccessiveCompleteFailures: 0,
+    synchronizedEntryCounts: { User: 3 },
+    troubleshootingUrl: "",
+  },
+};
+
+let userKey = 1000;
+
+export interface StackRun extends RunResult {
+  byName(name: string): RecordedResource;
+  ofType(type: string): RecordedResource[];
+}
+
+/** Evaluates index.ts with the given stack config values (unqualified keys). */
+export async function runStack(
+  values: Record<string, unknown>,
+  options: {
+    secretKeys?: string[];
+    overrides?: Partial<Record<string, Record<string, unknown>>>;
+  } = {},
+): Promise<StackRun> {
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) {
+    config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  const secretKeys = (
+    options.secretKeys ?? Object.keys(values).filter((k) => k === "adminPassword")
+  ).map((k) => `${PROJECT}:${k}`);
+  const result = await runProgram({
+    project: PROJECT,
+    stack: "test",
+    config,
+    secretKeys,
+    preview: false,
+    mocks: {
+      newResource(args) {
+        const extra = options.overrides?.[args.type] ?? dynamicOutputs[args.type] ?? {};
+        switch (args.type) {
+          case "azuread:index/applicationFromTemplate:ApplicationFromTemplate":
+            return {
+              id: `/applications/${APP_ID}`,
+              state: {
+                applicationId: APP_ID,
+                applicationObjectId: "22222222-2222-4222-8222-222222222222",
+                servicePrincipalId: `/servicePrincipals/${SP_OBJECT_ID}`,
+                servicePrincipalObjectId: SP_OBJECT_ID,
+              },
+            };
+          case "azuread:index/synchronizationJob:SynchronizationJob":
+            return { id: `/servicePrincipals/${SP_OBJECT_ID}/synchronization/jobs/${JOB_ID}` };
+          case "pulumi-nodejs:dynamic/gotomeeting:GoToMeetingUser":
+            return {
+              id: String(++userKey),
+              state: { userKey: String(userKey), created: "2026-11-26T10:00:00Z" },
+            };
+          default:
+            return { state: extra };
+        }
+      },
+      call(args) {
+        switch (args.token) {
+          case "azuread:index/getApplicationTemplate:getApplicationTemplate":
+            return {
+              ...args.inputs,
+              id: "tmpl",
+              templateId: `template-of-${String(args.inputs.displayName)}`,
+            };
+          case "azuread:index/getServicePrincipal:getServicePrincipal":
+            return {
+              ...args.inputs,
+              id: SP_OBJECT_ID,
+              appRoles: options.overrides?.appRoles?.roles ?? APP_ROLES,
+            };
+          case "azuread:index/getUser:getUser":
+            return {
+              ...args.inputs,
+              id: "u",
+              objectId: objectIdFor(String(args.inputs.userPrincipalName)),
+            };
+          case "azuread:index/getGroup:getGroup":
+            return {
+              ...args.inputs,
+              id: "g",
+              objectId: objectIdFor(String(args.inputs.displayName)),
+            };
+          default:
+            throw new Error(`unmocked call ${args.token}`);
+        }
+      },
+    },
+    load: async () => {
+      vi.resetModules();
+      return (await import(path.resolve(__dirname, "../../index.ts"))) as Record<string, unknown>;
+    },
+  });
+  return {
+    ...result,
+    byName(name) {
+      const r = result.resources.find((x) => x.name === name);
+      if (!r)
+        throw new Error(
+          `no resource named ${name}; have ${result.resources.map((x) => x.name).join(", ")}`,
+        );
+      return r;
+    },
+    ofType(type) {
+      return result.resources.filter((x) => x.type === type);
+    },
+  };
+}
+
+/** A minimal valid gotomeeting stack; tests change one thing at a time. */
+export const BASE: Record<string, unknown> = {
+  connector: "gotomeeting",
+  adminUserName: "admin@contoso.com",
+  adminPassword: "S3cret-Pa55word!",
+  notificationEmail: "ops@contoso.com",
+  assignments: [{ user: "alice@contoso.com" }, { group: "GoToMeeting Users", role: "User" }],
+};
