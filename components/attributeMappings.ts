@@ -675,8 +675,8 @@ const NOT_FOUND_HINT =
   "Fix: servicePrincipalId must be the app's service principal object id and jobId its synchronization " +
   "job id (from the SynchronizationJob resource); if both were just created, run pulumi up again in a few minutes.";
 const REJECTED_HINT =
-  "Fix: Graph rejected the schema with the declared mappings; correct the mapping named in Graph's message " +
-  "(mappings[].source, expression or constant).";
+  "Fix: Graph's message names the part of the schema it refused; if it is a declared mapping, correct it " +
+  "in mappings, otherwise fix that part in the portal (the rest of the schema is sent back as read).";
 
 async function getSchema(
   graph: GraphClient,
@@ -794,7 +794,7 @@ async function converge(
     }
     const applied = applyMappings(base, inputs.objectType, inputs.mappings);
     if (applied.errors.length) throw new Error(applied.errors.join("\n"));
-    if (applied.schema !== fetched) await putSchema(graph, inputs, applied.schema);
+    if (!sameValue(applied.schema, fetched)) await putSchema(graph, inputs, applied.schema);
     return outputs(inputs, applied.schema);
   });
 }

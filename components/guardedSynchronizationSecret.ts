@@ -77,7 +77,7 @@ export function parseNotificationSettings(text: string): NotificationSettings | 
     DeleteThresholdValue:
       v.DeleteThresholdValue === undefined
         ? 500
-        : Number.isInteger(v.DeleteThresholdValue) && (v.DeleteThresholdValue as number) > 0
+        : Number.isInteger(v.DeleteThresholdValue) && (v.DeleteThresholdValue as number) >= 0
           ? (v.DeleteThresholdValue as number)
           : undefined,
   };
@@ -100,7 +100,8 @@ export function sameSetting(
         a.Enabled === b.Enabled &&
         a.Recipients === b.Recipients &&
         a.DeleteThresholdEnabled === b.DeleteThresholdEnabled &&
-        a.DeleteThresholdValue === b.DeleteThresholdValue
+        // The threshold value means nothing while deletion prevention is off.
+        (!a.DeleteThresholdEnabled || a.DeleteThresholdValue === b.DeleteThresholdValue)
       );
     }
   }
@@ -204,7 +205,7 @@ export function checkGuardedSecretInputs(news: Partial<GuardedSynchronizationSec
       fail(
         `settings[${i}] (SyncNotificationSettings) must be Graph's JSON text, e.g. ` +
           '{"Enabled":true,"Recipients":"ops@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":50} ' +
-          "(booleans, a string and a whole number above 0).",
+          "(Enabled and DeleteThresholdEnabled booleans, Recipients text, DeleteThresholdValue a whole number).",
       );
     }
   });

@@ -128,10 +128,13 @@ export class GoToError extends Error {
     readonly path: string,
     hint?: string,
   ) {
-    super(
+    const message =
       `GoTo ${method} ${path} failed: HTTP ${status}${vendorMessage ? `: ${vendorMessage}` : ""}` +
-        (hint ? `\n${hint}` : ""),
-    );
+      (hint ? `\n${hint}` : "");
+    super(message);
+    // Serialized into the dynamic provider, this class becomes a plain function whose super() call
+    // cannot initialise `this`: set the message the engine reports explicitly.
+    this.message = message;
     this.name = "GoToError";
   }
 }

@@ -56,10 +56,12 @@ export class GraphError extends Error {
     readonly path: string,
     hint?: string,
   ) {
-    super(
+    const message =
       `Microsoft Graph ${method} ${path} failed: HTTP ${status} ${code}: ${graphMessage}` +
-        (hint ? `\n${hint}` : ""),
-    );
+      (hint ? `\n${hint}` : "");
+    super(message);
+    // Serialized into a dynamic provider, super() cannot initialise `this` (see TransportError).
+    this.message = message;
     this.name = "GraphError";
   }
 }

@@ -26,6 +26,9 @@ export class TransportError extends Error {
     readonly timedOut: boolean,
   ) {
     super(message);
+    // Pulumi serializes this class into dynamic providers as a plain function whose super() call
+    // cannot initialise `this`; without this line the engine would report an empty message.
+    this.message = message;
     this.name = "TransportError";
   }
 }

@@ -1,6 +1,7 @@
 // `npm run plan -- <stack> [--json] [--against <stack>]`: what `pulumi up` would create for a stack,
 // computed offline by running index.ts under Pulumi's mocks with the stack file's config. Nothing
 // is contacted and no credential is needed; what only the tenant knows is shown as unknown.
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError } from "../config/schema";
 import {
@@ -29,6 +30,12 @@ export interface PlannedResource {
   parent?: string;
   dependsOn: string[];
   inputs: Record<string, unknown>;
+  /**
+   * Per input holding a secret: a digest of the hidden value, so two plans can say "differs"
+   * without showing it. Kept out of printed output. Offline plans never hold a decrypted stack
+   * secret (those are placeholders), so the digest covers config text and placeholders only.
+   */
+  secretDigests?: Record<string, string>;
 }
 
 export interface Plan {
@@ -58,9 +65,9 @@ const previewMocks = {
 };
 
 /** Evaluates the program for one stack. */
-export async function plan(stack: string, root = ROOT): Promise<Plan> {
+export async function plan(stack: string, root = ROOT, stackDir = root): Promise<Plan> {
   const project = loadProject(root);
-  const stackConfig = loadStack(stack, root);
+  const stackConfig = loadStack(stack, root, stackDir);
   const notes = [...stackConfig.notes, ...placeholderSecrets(stackConfig, project.name, stack)];
   const result: RunResult = await runProgram({
     project: project.name,
@@ -109,11 +116,27 @@ function placeholderSecrets(s: StackConfig, project: string, stack: string): str
 
 function toPlanned(r: RecordedResource): PlannedResource {
   const inputs: Record<string, unknown> = {};
+  const secretDigests: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.inputs)) {
     if (k === "__provider") continue;
     inputs[k] = display(v);
+    if (JSON.stringify(inputs[k]).includes(SECRET_PLACEHOLDER)) {
+      secretDigests[k] = createHash("sha256").update(JSON.stringify(v)).digest("hex");
+    }
   }
-  return { type: r.type, name: r.name, parent: r.parent, dependsOn: r.dependsOn, inputs };
+  return {
+    type: r.type,
+    name: r.name,
+    parent: r.parent,
+    dependsOn: r.dependsOn,
+    inputs,
+    secretDigests,
+  };
+}
+
+/** JSON for people and tools: everything but the internal secret digests. */
+export function planJson(value: unknown): string {
+  return JSON.stringify(value, (k, v: unknown) => (k === "secretDigests" ? undefined : v), 2);
 }
 
 /** Secrets become [secret], unknowns (known after deploy): the plan never shows a secret value. */
@@ -190,8 +213,11 @@ export function diffPlans(from: Plan, to: Plan, secretKeys: string[] = []): Plan
     const ra = a.get(k);
     if (!ra) continue;
     const keys = new Set([...Object.keys(ra.inputs), ...Object.keys(rb.inputs)]);
+    const same = (i: string) =>
+      JSON.stringify(ra.inputs[i]) === JSON.stringify(rb.inputs[i]) &&
+      ra.secretDigests?.[i] === rb.secretDigests?.[i];
     const inputs = [...keys]
-      .filter((i) => JSON.stringify(ra.inputs[i]) !== JSON.stringify(rb.inputs[i]))
+      .filter((i) => !same(i))
       .map((i) => ({ key: i, from: ra.inputs[i], to: rb.inputs[i] }));
     if (inputs.length > 0) changed.push({ name: rb.name, type: rb.type, inputs });
   }
@@ -215,7 +241,7 @@ export function renderDiff(d: PlanDiff): string {
   for (const c of d.changed) {
     lines.push(`~ ${c.name}  (${c.type})`);
     for (const i of c.inputs) {
-      const secret = i.from === SECRET_PLACEHOLDER || i.to === SECRET_PLACEHOLDER;
+      const secret = JSON.stringify([i.from, i.to]).includes(SECRET_PLACEHOLDER);
       lines.push(
         secret
           ? `      ${i.key}: differs (secret; values not shown)`
@@ -237,32 +263,39 @@ export function renderDiff(d: PlanDiff): string {
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
   const json = args.includes("--json");
-  const againstAt = args.indexOf("--against");
-  const against = againstAt >= 0 ? args[againstAt + 1] : undefined;
-  const positional = args.filter(
-    (a, i) => !a.startsWith("--") && !(againstAt >= 0 && i === againstAt + 1),
+  const valueOf = (flag: string) => {
+    const at = args.indexOf(flag);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const against = valueOf("--against");
+  const stackDir = valueOf("--stack-dir") ?? ROOT;
+  const flagValues = new Set(
+    ["--against", "--stack-dir"].map((f) => args.indexOf(f) + 1).filter((i) => i > 0),
   );
+  const positional = args.filter((a, i) => !a.startsWith("--") && !flagValues.has(i));
   const stack = positional[0];
-  if (!stack || (againstAt >= 0 && !against)) {
-    process.stderr.write("usage: npm run plan -- <stack> [--json] [--against <other-stack>]\n");
+  if (!stack || (args.includes("--against") && !against)) {
+    process.stderr.write(
+      "usage: npm run plan -- <stack> [--json] [--against <other-stack>] [--stack-dir <dir>]\n",
+    );
     return 2;
   }
   try {
-    const p = await plan(stack);
+    const p = await plan(stack, ROOT, stackDir);
     if (!against) {
-      process.stdout.write((json ? JSON.stringify(p, null, 2) : renderPlan(p)) + "\n");
+      process.stdout.write((json ? planJson(p) : renderPlan(p)) + "\n");
       return 0;
     }
-    const base = await plan(against);
+    const base = await plan(against, ROOT, stackDir);
     const secrets = [
       ...new Set(
-        [loadStack(stack), loadStack(against)].flatMap((s) =>
+        [loadStack(stack, ROOT, stackDir), loadStack(against, ROOT, stackDir)].flatMap((s) =>
           s.encrypted.map((k) => k.split(":").pop()!),
         ),
       ),
     ];
     const d = diffPlans(base, p, secrets);
-    process.stdout.write((json ? JSON.stringify(d, null, 2) : renderDiff(d)) + "\n");
+    process.stdout.write((json ? planJson(d) : renderDiff(d)) + "\n");
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StackFileError) {

@@ -44,8 +44,8 @@ export function loadProject(root = ROOT): ProjectFile {
   return parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
 }
 
-export function stackFilePath(stack: string, root = ROOT): string {
-  return path.join(root, `Pulumi.${stack}.yaml`);
+export function stackFilePath(stack: string, dir = ROOT): string {
+  return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
 /** The placeholder a plan uses for a secret it cannot or must not read. */
@@ -55,11 +55,11 @@ export const SECRET_PLACEHOLDER = "[secret]";
  * Loads a stack file into the runtime config map, applying the project's declared defaults and
  * checking each declared key's value type, as `pulumi up` does before running the program.
  */
-export function loadStack(stack: string, root = ROOT): StackConfig {
-  const file = stackFilePath(stack, root);
+export function loadStack(stack: string, root = ROOT, stackDir = root): StackConfig {
+  const file = stackFilePath(stack, stackDir);
   if (!existsSync(file)) {
     throw new StackFileError([
-      `Pulumi.${stack}.yaml: no such stack file in ${root}; create it with pulumi stack init ${stack}`,
+      `Pulumi.${stack}.yaml: no such stack file in ${stackDir}; create it with pulumi stack init ${stack}`,
     ]);
   }
   const project = loadProject(root);

@@ -1289,8 +1289,8 @@ describe("attributeMappingsProvider against the Graph fake", () => {
       `Microsoft Graph PUT ${schemaPath(inputs)} failed: HTTP 400 BadRequest: Invalid request body: ` +
         "synchronizationRules[0].objectMappings[0].attributeMappings[9].flowBehavior: " +
         '"Sometimes" is not one of FlowWhenChanged, FlowAlways\n' +
-        "Fix: Graph rejected the schema with the declared mappings; correct the mapping named in Graph's " +
-        "message (mappings[].source, expression or constant).",
+        "Fix: Graph's message names the part of the schema it refused; if it is a declared mapping, correct it " +
+        "in mappings, otherwise fix that part in the portal (the rest of the schema is sent back as read).",
     );
     expect(err.message).not.toContain(fake.token);
     expect(calls()).toEqual([`GET ${schemaPath(inputs)} 200`, `PUT ${schemaPath(inputs)} 400`]);

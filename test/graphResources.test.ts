@@ -8,9 +8,9 @@ import {
   parseNotificationSettings,
   sameSetting,
   type GuardedSynchronizationSecretInputs,
-  type GuardedSynchronizationSecretOutputs,
   type SettingPair,
 } from "../components/guardedSynchronizationSecret";
+import { settingsPairs } from "../components/synchronizationSecrets";
 import {
   afterAction,
   provisioningStatusProvider as statusP,
@@ -32,7 +32,6 @@ import {
   scrubCredentials,
   testConnectionProvider as testP,
   type TestConnectionInputs,
-  type TestConnectionOutputs,
 } from "../components/testConnection";
 
 const RULE_ID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8";
@@ -764,6 +763,10 @@ describe("GuardedSynchronizationSecret", () => {
     expect(sameSetting("SyncNotificationSettings", reordered, notification(50))).toBe(true);
     expect(sameSetting("SyncNotificationSettings", "*", notification(50))).toBe(false);
     expect(sameSetting("SyncAll", "False", "false")).toBe(true);
+    const off = (n: number) =>
+      `{"Enabled":false,"DeleteThresholdEnabled":false,"DeleteThresholdValue":${n}}`;
+    expect(sameSetting("SyncNotificationSettings", off(0), off(500))).toBe(true);
+    expect(sameSetting("SyncNotificationSettings", notification(50), notification(51))).toBe(false);
   });
 
   it("after the portal's Authorize it refuses a change with the clicks to make, and erases nothing", async () => {
@@ -885,7 +888,7 @@ describe("GuardedSynchronizationSecret", () => {
         reason:
           "settings[2] (SyncNotificationSettings) must be Graph's JSON text, e.g. " +
           '{"Enabled":true,"Recipients":"ops@contoso.com","DeleteThresholdEnabled":true,"DeleteThresholdValue":50} ' +
-          "(booleans, a string and a whole number above 0).",
+          "(Enabled and DeleteThresholdEnabled booleans, Recipients text, DeleteThresholdValue a whole number).",
       },
       { property: "settings", reason: "settings[3]: SyncAll is given twice; give it once." },
     ]);
@@ -898,6 +901,17 @@ describe("GuardedSynchronizationSecret", () => {
       },
     ]);
     expect((await secretP.check!(inputs(), inputs())).failures).toEqual([]);
+  });
+
+  it("check accepts what the program builds from stack config, threshold 0 (off) included", async () => {
+    const built = inputs(
+      settingsPairs({
+        notification: { enabled: true, recipients: ["ops@contoso.com", "it@contoso.com"] },
+        deleteThreshold: 0,
+        scope: "all",
+      }),
+    );
+    expect((await secretP.check!(built, built)).failures).toEqual([]);
   });
 
   it("phrases the clicks for notifications and deletion prevention turned off", () => {
