@@ -17,5 +17,5 @@ export const synchronizationJobId = gotomeeting.provisioning.jobId;
 export const assignedPrincipals = gotomeeting.assignedPrincipals;
 export const testConnectionPassed = gotomeeting.provisioning.testConnectionPassed;
 export const pendingManualStep = gotomeeting.provisioning.pendingManualStep;
-export const provisioningStatus = gotomeeting.provisioning.status.summary;
+export const provisioningStatus = gotomeeting.provisioning.statusSummary;
 export const gotoUserKeys = gotoUsers ? gotoUsers.userKeys : pulumi.output({});

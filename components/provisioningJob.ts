@@ -40,6 +40,20 @@ export interface ProvisioningJobArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+export interface ProvisioningStatusSummary {
+  enabled: boolean;
+  scheduleState: string;
+  statusCode: string;
+  lastExecutionState: string;
+  lastExecutionTime: string;
+  quarantineReason: string;
+  quarantineSince: string;
+  steadyStateLastAchievedTime: string;
+  countSuccessiveCompleteFailures: number;
+  synchronizedEntryCounts: Record<string, number>;
+  troubleshootingUrl: string;
+}
+
 export class ProvisioningJob extends pulumi.ComponentResource {
   /** The job id Graph uses ("<templateId>.<hex>"). */
   public readonly jobId: pulumi.Output<string>;
@@ -48,6 +62,8 @@ export class ProvisioningJob extends pulumi.ComponentResource {
   /** Empty, or what the admin still has to do by hand (the GoTo connector's Authorize step). */
   public readonly pendingManualStep: pulumi.Output<string>;
   public readonly status: ProvisioningStatus;
+  /** "Synchronization Details": the job's state as of the last `pulumi up` or `pulumi refresh`. */
+  public readonly statusSummary: pulumi.Output<ProvisioningStatusSummary>;
 
   constructor(name: string, args: ProvisioningJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gotomeeting-provisioning:index:ProvisioningJob", name, {}, opts);
@@ -168,6 +184,20 @@ export class ProvisioningJob extends pulumi.ComponentResource {
       );
     }
 
+    const st = this.status;
+    this.statusSummary = pulumi.output({
+      enabled: st.enabled,
+      scheduleState: st.scheduleState,
+      statusCode: st.statusCode,
+      lastExecutionState: st.lastExecutionState,
+      lastExecutionTime: st.lastExecutionTime,
+      quarantineReason: st.quarantineReason,
+      quarantineSince: st.quarantineSince,
+      steadyStateLastAchievedTime: st.steadyStateLastAchievedTime,
+      countSuccessiveCompleteFailures: st.countSuccessiveCompleteFailures,
+      synchronizedEntryCounts: st.synchronizedEntryCounts,
+      troubleshootingUrl: st.troubleshootingUrl,
+    });
     this.jobId = jobId;
     this.templateId = template.templateId;
     this.testConnectionPassed = testConnection.passed;
@@ -181,6 +211,7 @@ export class ProvisioningJob extends pulumi.ComponentResource {
       templateId: this.templateId,
       testConnectionPassed: this.testConnectionPassed,
       pendingManualStep: this.pendingManualStep,
+      statusSummary: this.statusSummary,
     });
   }
 }

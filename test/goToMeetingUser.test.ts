@@ -832,8 +832,16 @@ describe("serialized provider", () => {
       await loaded.configure(
         fakeConfig({ gotoApiUrl: fake.url, gotoAccessToken: fake.token, ...FAST }),
       );
+      fake.inject({ method: "POST", kind: "reset" });
       const { id } = await loaded.create(ada);
       expect(fake.users().map((u) => u.id)).toEqual([id]);
+      // Error subclasses lose their message when serialized unless they set it themselves.
+      await loaded.configure(fakeConfig({ gotoApiUrl: fake.url, gotoAccessToken: "bad", ...FAST }));
+      await expect(loaded.read(id)).rejects.toMatchObject({
+        message:
+          `GoTo GET /Users/${id} failed: HTTP 403: Invalid token passed\n` +
+          `GoTo rejected the access token (expired, revoked or for another environment). Fix: ${GOTO_CREDENTIAL_FIX}.`,
+      });
     } finally {
       if (saved === undefined) delete process.env.GOTO_ACCESS_TOKEN;
       else process.env.GOTO_ACCESS_TOKEN = saved;

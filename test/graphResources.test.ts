@@ -1,8 +1,12 @@
 // The four small Graph-backed dynamic resources, their provider methods called directly against the
 // stateful Graph fake: exact requests per operation, exact messages, and no credential anywhere.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CREDENTIAL_VALIDATION_MESSAGE, GraphFake, connectorTemplate } from "./fakes/graphFake";
 import {
+  GuardedSynchronizationSecret,
   byHandMessage,
   guardedSynchronizationSecretProvider as secretP,
   parseNotificationSettings,
@@ -12,6 +16,7 @@ import {
 } from "../components/guardedSynchronizationSecret";
 import { settingsPairs } from "../components/synchronizationSecrets";
 import {
+  ProvisioningStatus,
   afterAction,
   provisioningStatusProvider as statusP,
   statusFields,
@@ -20,6 +25,7 @@ import {
 } from "../components/provisioningStatus";
 import { REPLICATION_HINT, UNKNOWN, graphClient } from "../components/syncResourceSupport";
 import {
+  SynchronizationTemplate,
   noTemplateMessage,
   pickTemplate,
   synchronizationTemplateProvider as templateP,
@@ -27,6 +33,7 @@ import {
   type SynchronizationTemplateOutputs,
 } from "../components/synchronizationTemplate";
 import {
+  TestConnection,
   authorizePendingMessage,
   credentialsHash,
   scrubCredentials,
@@ -85,14 +92,133 @@ async function failureOf(p: Promise<unknown>): Promise<Error> {
 let fake: GraphFake;
 beforeAll(async () => {
   fake = await GraphFake.start();
-  await configureAll(fake);
 });
 afterAll(async () => {
   await fake.stop();
 });
 beforeEach(() => fake.resetRequests());
 
+// Runs before any test configures a provider: what Pulumi stores must hold no settings, and the
+// stored text must work on its own, as the engine's provider host loads it.
+describe("serialized providers", () => {
+  const recorded: pulumi.runtime.MockResourceArgs[] = [];
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          recorded.push(args);
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call(args) {
+          throw new Error(`unmocked call ${args.token}`);
+        },
+      },
+      "gotomeeting-provisioning",
+      "test",
+      false,
+    );
+  });
+  beforeEach(() => {
+    recorded.length = 0;
+  });
+
+  /** Registers the resource, checks what is stored, and loads the provider from its text. */
+  async function declare<P>(resource: pulumi.CustomResource, type: string) {
+    await new Promise<void>((resolve) => resource.urn.apply(() => resolve()));
+    expect(recorded.map((r) => r.type)).toEqual([`pulumi-nodejs:dynamic/gotomeeting:${type}`]);
+    const { __provider: text, ...inputs } = recorded[0].inputs as Record<string, unknown>;
+    const source = text as string;
+    expect(source).toContain("var __state = {};");
+    expect(source).not.toContain(fake.token);
+    expect(source).not.toContain(fake.url);
+    const module = { exports: {} as { handler?: () => P } };
+    new Function("exports", "require", "module", source)(
+      module.exports,
+      createRequire(join(process.cwd(), "package.json")),
+      module,
+    );
+    return { inputs, source, provider: module.exports.handler!() };
+  }
+
+  it("SynchronizationTemplate", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    const args = { servicePrincipalId: sp, connector: "goto" as const, galleryApp: "GoTo" };
+    const { inputs, provider } = await declare<typeof templateP>(
+      new SynchronizationTemplate("t", args),
+      "SynchronizationTemplate",
+    );
+    expect(inputs).toEqual(args);
+    await provider.configure!(configRequest(fake));
+    fake.resetRequests();
+    expect((await provider.create(args)).outs!.templateId).toBe("GoTo");
+    expect(calls(fake)).toEqual([`GET /servicePrincipals/${sp}/synchronization/templates 200`]);
+  });
+
+  it("TestConnection, with the credentials kept secret in the inputs", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("gotomeeting")] });
+    const jobId = fake.addJob(sp, "GoToMeeting");
+    fake.setValidCredentials(sp, { UserName: USER, Password: PASSWORD });
+    const args = { servicePrincipalId: sp, jobId, connector: "gotomeeting" as const };
+    const { inputs, source, provider } = await declare<typeof testP>(
+      new TestConnection("c", { ...args, credentials: pulumi.secret(CREDS) }),
+      "TestConnection",
+    );
+    expect(inputs).toEqual({
+      ...args,
+      credentials: {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        value: CREDS,
+      },
+    });
+    expect(source).not.toContain(PASSWORD);
+    await provider.configure!(configRequest(fake));
+    fake.resetRequests();
+    expect((await provider.create({ ...args, credentials: CREDS })).outs!.passed).toBe(true);
+    expect(calls(fake)).toEqual([
+      `POST /servicePrincipals/${sp}/synchronization/jobs/${jobId}/validateCredentials 204`,
+    ]);
+  });
+
+  it("ProvisioningStatus", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    const jobId = fake.addJob(sp, "GoTo");
+    const args = { servicePrincipalId: sp, jobId, enabled: true };
+    const { inputs, provider } = await declare<typeof statusP>(
+      new ProvisioningStatus("s", args),
+      "ProvisioningStatus",
+    );
+    expect(inputs).toEqual(args);
+    await provider.configure!(configRequest(fake));
+    fake.resetRequests();
+    expect((await provider.create(args)).outs!.scheduleState).toBe("Active");
+    const path = `/servicePrincipals/${sp}/synchronization/jobs/${jobId}`;
+    expect(calls(fake)).toEqual([`GET ${path} 200`, `POST ${path}/start 204`]);
+  });
+
+  it("GuardedSynchronizationSecret", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    const args = {
+      servicePrincipalId: sp,
+      settings: [
+        { key: "SyncNotificationSettings" as const, value: '{"Enabled":false}' },
+        { key: "SyncAll" as const, value: "false" },
+      ],
+    };
+    const { inputs, provider } = await declare<typeof secretP>(
+      new GuardedSynchronizationSecret("g", args),
+      "GuardedSynchronizationSecret",
+    );
+    expect(inputs).toEqual(args);
+    await provider.configure!(configRequest(fake));
+    fake.resetRequests();
+    await provider.create(args);
+    const path = `/servicePrincipals/${sp}/synchronization/secrets`;
+    expect(calls(fake)).toEqual([`GET ${path} 200`, `PUT ${path} 204`]);
+  });
+});
+
 describe("SynchronizationTemplate", () => {
+  beforeAll(() => configureAll(fake));
   const inputs = (sp: string, extra: Partial<SynchronizationTemplateInputs> = {}) =>
     ({
       servicePrincipalId: sp,
@@ -266,6 +392,7 @@ describe("SynchronizationTemplate", () => {
 });
 
 describe("TestConnection (gotomeeting: admin user name and password)", () => {
+  beforeAll(() => configureAll(fake));
   let sp: string;
   let jobId: string;
   const inputs = (extra: Partial<TestConnectionInputs> = {}): TestConnectionInputs => ({
@@ -435,6 +562,7 @@ describe("TestConnection (gotomeeting: admin user name and password)", () => {
 });
 
 describe("TestConnection (goto: the portal's saved authorization)", () => {
+  beforeAll(() => configureAll(fake));
   let sp: string;
   let jobId: string;
   const inputs = (): TestConnectionInputs => ({ servicePrincipalId: sp, jobId, connector: "goto" });
@@ -498,6 +626,7 @@ describe("TestConnection (goto: the portal's saved authorization)", () => {
 });
 
 describe("ProvisioningStatus", () => {
+  beforeAll(() => configureAll(fake));
   let sp: string;
   let jobId: string;
   let path: string;
@@ -723,6 +852,7 @@ describe("ProvisioningStatus", () => {
 });
 
 describe("GuardedSynchronizationSecret", () => {
+  beforeAll(() => configureAll(fake));
   let sp: string;
   const notification = (threshold: number) =>
     JSON.stringify({

@@ -206,6 +206,23 @@ describe("connector gotomeeting (the tutorial's flow)", () => {
     });
     expect(run.outputs.pendingManualStep).toEqual({ known: true, secret: false, value: "" });
     expect(run.outputs.testConnectionPassed).toEqual({ known: true, secret: false, value: true });
+    expect(run.outputs.provisioningStatus).toEqual({
+      known: true,
+      secret: false,
+      value: {
+        enabled: true,
+        scheduleState: "Active",
+        statusCode: "Active",
+        lastExecutionState: "Succeeded",
+        lastExecutionTime: "2026-11-26T10:00:00Z",
+        quarantineReason: "",
+        quarantineSince: "",
+        steadyStateLastAchievedTime: "2026-11-26T10:00:00Z",
+        countSuccessiveCompleteFailures: 0,
+        synchronizedEntryCounts: { User: 3 },
+        troubleshootingUrl: "",
+      },
+    });
   });
 
   it("keeps the status off when provisioning is disabled", async () => {
