@@ -195,10 +195,10 @@ function isLocale(v: string): boolean {
 
 function isTimeZone(v: string): boolean {
   if (Intl.supportedValuesOf("timeZone").includes(v)) return true;
-  // The canonical list leaves out UTC and the Etc/* zones, which GoTo users do pick.
-  if (v !== "UTC" && !/^Etc\/(UTC|UCT|GMT|GMT0|Greenwich|Universal|Zulu|GMT[+-]\d{1,2})$/.test(v)) {
-    return false;
-  }
+  // The canonical list omits names IANA still defines: UTC, Etc/*, backward links, and zones
+  // renamed after this Node's ICU (Europe/Kyiv on Node 20). Accept what ICU resolves, written in
+  // IANA's own case, so "utc" or "EST" style abbreviations still fail.
+  if (!/^(?:UTC|[A-Z][A-Za-z_]+(?:\/[A-Z0-9][A-Za-z0-9_+-]*)+)$/.test(v)) return false;
   try {
     new Intl.DateTimeFormat(undefined, { timeZone: v });
     return true;
