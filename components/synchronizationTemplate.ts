@@ -213,10 +213,12 @@ export const synchronizationTemplateProvider: pulumi.dynamic.ResourceProvider<
 };
 
 function inputsOf(v: SynchronizationTemplateInputs): SynchronizationTemplateInputs {
+  // The override is kept in the outputs: diff compares against old outputs, and read needs it.
   return {
     servicePrincipalId: v.servicePrincipalId,
     connector: v.connector,
     galleryApp: v.galleryApp,
+    ...(v.preferredTemplateId ? { preferredTemplateId: v.preferredTemplateId } : {}),
   };
 }
 

@@ -296,6 +296,18 @@ describe("SynchronizationTemplate", () => {
       candidates: [],
       userRuleId: "",
     });
+    // The override is part of the state: the next up sees no change, and refresh keeps it
+    // although the app does not list it.
+    const same = inputs(sp, { preferredTemplateId: "GoToMeetingSupport" });
+    expect(await templateP.diff!(res.id, res.outs!, same)).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    expect(await templateP.read!(res.id, res.outs)).toEqual({
+      id: res.id,
+      props: res.outs,
+      inputs: same,
+    });
   });
 
   it("read re-lists: kept while listed, gone when the template or the app disappeared", async () => {
