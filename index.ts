@@ -1,6 +1,6 @@
 // Thin entry point: stack config → validation → components → stack outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { GoToMeetingProvisioning, GoToMeetingUsers } from "./components";
+import { GoToMeetingProvisioning, GoToMeetingUsers, ProvisioningMonitoring } from "./components";
 import { loadConfig } from "./config/load";
 
 const { settings, adminPassword } = loadConfig();
@@ -10,6 +10,14 @@ const gotoUsers =
   settings.gotoUsers.length > 0
     ? new GoToMeetingUsers("goto-users", { users: settings.gotoUsers })
     : undefined;
+if (settings.monitoring) {
+  new ProvisioningMonitoring("monitoring", {
+    servicePrincipalObjectId: gotomeeting.app.servicePrincipalObjectId,
+    applicationId: gotomeeting.app.applicationId,
+    recipients: settings.notification.recipients,
+    settings: settings.monitoring,
+  });
+}
 
 export const applicationId = gotomeeting.app.applicationId;
 export const servicePrincipalObjectId = gotomeeting.app.servicePrincipalObjectId;

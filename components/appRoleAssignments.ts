@@ -84,9 +84,24 @@ export class AppRoleAssignments extends pulumi.ComponentResource {
   public readonly objectIds: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: AppRoleAssignmentsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gotomeeting-provisioning:index:AppRoleAssignments", name, {}, opts);
-
     const allow = args.allowDefaultAccessRole ?? false;
+    // Registered as the component's inputs so the policy pack can judge Default Access by role name
+    // before Entra resolves the role ids (unknown during a first preview) and against the stack's
+    // own allowance (policy/policies.ts, no-default-access-role).
+    super(
+      "gotomeeting-provisioning:index:AppRoleAssignments",
+      name,
+      {
+        allowDefaultAccessRole: allow,
+        assignments: args.assignments.map((a) => ({
+          principal: a.principalText,
+          principalType: a.principalType,
+          role: a.role,
+        })),
+      },
+      opts,
+    );
+
     const bySlug = new Map<string, string>();
     const objectIds: Record<string, pulumi.Output<string>> = {};
     const principals: pulumi.Output<AssignedPrincipal>[] = [];

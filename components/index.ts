@@ -12,6 +12,12 @@ export {
   type GoToMeetingProvisioningArgs,
 } from "./goToMeetingProvisioning";
 export { GoToMeetingUsers, type GoToMeetingUsersArgs } from "./goToMeetingUsers";
+export {
+  ProvisioningMonitoring,
+  type ProvisioningMonitoringArgs,
+  provisioningAlertQuery,
+  validateMonitoringArgs,
+} from "./provisioningMonitoring";
 export { notificationSettingsJson, settingsPairs } from "./synchronizationSecrets";
 export {
   SynchronizationTemplate,

@@ -230,4 +230,10 @@ describe("npm run plan", () => {
 });
 
 /** Resources the prod example adds when later features are configured there (e.g. monitoring). */
-const extraProdResources: string[] = [];
+const extraProdResources: string[] = [
+  "monitoring",
+  "monitoring-workspace",
+  "monitoring-entra-diagnostics",
+  "monitoring-action-group",
+  "monitoring-failure-alert",
+];

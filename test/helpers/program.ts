@@ -13,6 +13,12 @@ export const MSIAM_ROLE_ID = "7dfd756e-8c27-4472-b2b7-38c17fc5de5e";
 export const JOB_ID = "GoToMeeting.0f0e0d0c0b0a09080706050403020100";
 export const TEMPLATE_ID = "GoToMeeting";
 export const USER_RULE_ID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8";
+export const SUBSCRIPTION_ID = "3c5e9a10-7b2d-4e8f-9a61-2d4c6e8f0a1b";
+
+/** Azure resource id the way ARM returns it, so tests can predict ids of created resources. */
+export function azureResourceId(resourceGroup: string, provider: string, name: string): string {
+  return `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${resourceGroup}/providers/${provider}/${name}`;
+}
 
 /** Deterministic object id for a UPN or group name, so tests can predict it. */
 export function objectIdFor(name: string): string {
@@ -117,6 +123,22 @@ export async function runStack(
             };
           case "azuread:index/synchronizationJob:SynchronizationJob":
             return { id: `/servicePrincipals/${SP_OBJECT_ID}/synchronization/jobs/${JOB_ID}` };
+          case "azure-native:operationalinsights:Workspace":
+            return {
+              id: azureResourceId(
+                String(args.inputs.resourceGroupName),
+                "Microsoft.OperationalInsights/workspaces",
+                args.name,
+              ),
+            };
+          case "azure-native:monitor:ActionGroup":
+            return {
+              id: azureResourceId(
+                String(args.inputs.resourceGroupName),
+                "microsoft.insights/actionGroups",
+                args.name,
+              ),
+            };
           case "pulumi-nodejs:dynamic/gotomeeting:GoToMeetingUser":
             return {
               id: String(++userKey),
