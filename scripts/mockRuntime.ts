@@ -44,7 +44,6 @@ interface Req {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getCustom(): boolean;
   getDependenciesList(): string[];
 }
 
@@ -65,12 +64,17 @@ export async function runProgram(options: {
   mocks: MockBehaviour;
   load: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }): Promise<RunResult> {
-  const resources: Omit<RecordedResource, "parent" | "dependsOn" | "urn" | "custom">[] = [];
+  const resources: Omit<RecordedResource, "parent" | "dependsOn" | "urn">[] = [];
   const calls: RecordedCall[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? true,
+          inputs: args.inputs,
+        });
         const result = options.mocks.newResource(args);
         return {
           id: result.id ?? (options.preview ? "" : `${args.name}-id`),
@@ -89,13 +93,12 @@ export async function runProgram(options: {
   // setMocks installs the SDK's MockMonitor with every feature the real engine offers (secrets
   // included); wrapping its registerResource is the one way to see parents and dependencies.
   const monitor = pulumi.runtime.getMonitor() as unknown as Registrar;
-  const parents = new Map<string, { parent: string; deps: string[]; custom: boolean }>();
+  const parents = new Map<string, { parent: string; deps: string[] }>();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     parents.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       deps: req.getDependenciesList(),
-      custom: req.getCustom(),
     });
     return register(req, callback);
   };
@@ -154,7 +157,7 @@ export async function runProgram(options: {
       name: r.name,
       urn: urns.get(`${r.type}::${r.name}`)!,
       parent: r.meta?.parent ? nameOfUrn.get(r.meta.parent) : undefined,
-      custom: r.meta?.custom ?? true,
+      custom: r.custom,
       inputs: r.inputs,
       dependsOn: (r.meta?.deps ?? []).map((u) => nameOfUrn.get(u) ?? u),
     })),

@@ -28,6 +28,8 @@ export interface PlannedResource {
   type: string;
   name: string;
   parent?: string;
+  /** A cloud (custom) resource, or false for a component that only groups others. */
+  custom: boolean;
   dependsOn: string[];
   inputs: Record<string, unknown>;
   /**
@@ -128,6 +130,7 @@ function toPlanned(r: RecordedResource): PlannedResource {
     type: r.type,
     name: r.name,
     parent: r.parent,
+    custom: r.custom,
     dependsOn: r.dependsOn,
     inputs,
     secretDigests,
@@ -179,9 +182,7 @@ export function renderPlan(p: Plan): string {
     lines.push("", "Notes:");
     for (const n of p.notes) lines.push(`  - ${n}`);
   }
-  const custom = p.resources.filter(
-    (r) => !r.type.includes(":index:") || r.type.startsWith("pulumi-nodejs"),
-  );
+  const custom = p.resources.filter((r) => r.custom);
   lines.push(
     "",
     `${p.resources.length} resources (${custom.length} cloud resources, ${p.resources.length - custom.length} components) to create.`,
