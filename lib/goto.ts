@@ -2,7 +2,7 @@
 // lib/graph.ts it is captured by value into the serialized provider, so it holds no secret and no
 // module-level state: settings come from the provider's configure() at run time, and the only
 // process-wide state (the request pacer) lives on globalThis.
-import { HttpRequest, HttpResponse, TransportError, redactUrl } from "./http";
+import { HttpRequest, HttpResponse, TransportError, makeRealError, redactUrl } from "./http";
 import { RetryPolicy, sendWithRetry, sleep } from "./retry";
 
 export const DEFAULT_GOTO_API_URL = "https://api.getgo.com/identity/v1";
@@ -136,6 +136,7 @@ export class GoToError extends Error {
     // cannot initialise `this`: set the message the engine reports explicitly.
     this.message = message;
     this.name = "GoToError";
+    makeRealError(this);
   }
 }
 
@@ -152,8 +153,8 @@ export interface GoToCallOptions {
   accept?: readonly number[];
   /**
    * False for a write that must not be repeated blindly (POST /Users): then only 429, which GoTo
-   * answers before doing anything, is retried; a reset, timeout, 502 or 504 goes back to the caller,
-   * which decides whether the write happened.
+   * answers before doing anything, is retried; a reset, timeout, 502, 503 or 504 goes back to the
+   * caller, which decides whether the write happened.
    */
   idempotent?: boolean;
   /** Appended to the error message on failure. */
@@ -219,11 +220,20 @@ function hintFor(status: number): string | undefined {
   if (status === 401) {
     return "The token is valid but not sufficiently authorized: the OAuth client needs the identity:scim.org scope and an organisation admin with Read & Write rights.";
   }
-  if (status === 429 || status === 502 || status === 504) {
+  if (status === 404) {
+    return "GoTo found nothing there: if the user was removed meanwhile, run pulumi refresh, then pulumi up; if every call fails like this, check gotoApiUrl.";
+  }
+  if (status === 409) {
+    return "GoTo reports a conflict with another user of the organisation (e.g. the e-mail address is in use): resolve it in GoTo's admin center, then run pulumi up again.";
+  }
+  if (status === 429 || status === 502 || status === 503 || status === 504) {
     return "GoTo kept throttling or failing within apiRetryBudgetSeconds; run again later, lower gotoRequestsPerSecond or raise apiRetryBudgetSeconds.";
   }
   return undefined;
 }
+
+const NO_ANSWER_HINT =
+  "GoTo did not answer within apiRetryBudgetSeconds (each try waits apiTimeoutSeconds); check the network path to gotoApiUrl, then run pulumi up again.";
 
 export function createGoToClient(settings: GoToSettings, tokens: GoToTokenCache = {}): GoToClient {
   const secrets = [settings.accessToken, settings.pat?.clientSecret, settings.pat?.pat];
@@ -280,7 +290,7 @@ export function createGoToClient(settings: GoToSettings, tokens: GoToTokenCache 
     async call(method, path, body, options = {}) {
       const idempotent = options.idempotent ?? true;
       const policy: RetryPolicy = {
-        retryStatuses: idempotent ? [429, 502, 504] : [429],
+        retryStatuses: idempotent ? [429, 502, 503, 504] : [429],
         budgetMs: settings.retryBudgetMs,
         baseDelayMs: settings.baseDelayMs,
         maxDelayMs: 60_000,
@@ -315,7 +325,11 @@ export function createGoToClient(settings: GoToSettings, tokens: GoToTokenCache 
           ));
         } catch (err) {
           if (err instanceof TransportError) {
-            throw new TransportError(scrub(err.message, secrets), err.timedOut);
+            // The bare transport message names neither GoTo nor what to do about it.
+            throw new TransportError(
+              scrub(`GoTo ${err.message}\n${NO_ANSWER_HINT}`, secrets),
+              err.timedOut,
+            );
           }
           throw err;
         }

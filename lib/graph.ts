@@ -2,7 +2,7 @@
 // serialized providers, so it holds no secret and no module-level state: settings arrive through
 // each provider's configure() (stack config) and live only in the provider process.
 import type { DefaultAzureCredential } from "@azure/identity";
-import { HttpResponse } from "./http";
+import { HttpResponse, TransportError, makeRealError } from "./http";
 import { RetryPolicy, sendWithRetry } from "./retry";
 
 /** Non-secret settings plus the optional token, as read from stack config inside configure(). */
@@ -63,6 +63,7 @@ export class GraphError extends Error {
     // Serialized into a dynamic provider, super() cannot initialise `this` (see TransportError).
     this.message = message;
     this.name = "GraphError";
+    makeRealError(this);
   }
 }
 
@@ -71,7 +72,8 @@ export interface GraphCallOptions {
   notFoundGraceMs?: number;
   /** Statuses that are answers, not failures (e.g. 404 on a read that tolerates absence). */
   accept?: readonly number[];
-  /** False for writes that must not be repeated after a lost response. Default true. */
+  /** False for writes that must not be repeated after a lost response (a reset, a timeout, or a
+   *  502/504 from Graph's gateway, which may come after the write happened). Default true. */
   idempotent?: boolean;
   /** Appended to the error message on failure. */
   hint?: string;
@@ -125,25 +127,37 @@ export function createGraphClient(settings: GraphSettings): GraphClient {
 
   return {
     async call(method, path, body, options = {}) {
+      const idempotent = options.idempotent ?? true;
       const policy: RetryPolicy = {
-        retryStatuses: [429, 503, 504],
+        // 429 and 503 come before Graph does anything; a gateway's 502 or 504 may come after.
+        retryStatuses: idempotent ? [429, 502, 503, 504] : [429, 503],
         budgetMs: settings.retryBudgetMs,
         baseDelayMs: settings.baseDelayMs,
         maxDelayMs: 60_000,
-        retryTransport: options.idempotent ?? true,
+        retryTransport: idempotent,
         retryIf: (res: HttpResponse, elapsed: number) =>
           res.status === 404 && elapsed < (options.notFoundGraceMs ?? 0),
       };
-      const { response } = await sendWithRetry(
-        {
-          method,
-          url: settings.baseUrl + path,
-          headers: { authorization: `Bearer ${await bearer()}` },
-          body,
-          timeoutMs: settings.timeoutMs,
-        },
-        policy,
-      );
+      let response: HttpResponse;
+      try {
+        ({ response } = await sendWithRetry(
+          {
+            method,
+            url: settings.baseUrl + path,
+            headers: { authorization: `Bearer ${await bearer()}` },
+            body,
+            timeoutMs: settings.timeoutMs,
+          },
+          policy,
+        ));
+      } catch (err) {
+        if (!(err instanceof TransportError)) throw err;
+        // The bare transport message names neither Graph nor what to do about it.
+        throw new TransportError(
+          `Microsoft Graph ${err.message}\n${idempotent ? NO_ANSWER_HINT : UNKNOWN_OUTCOME_HINT}`,
+          err.timedOut,
+        );
+      }
       const ok = response.status >= 200 && response.status < 300;
       if (!ok && !(options.accept ?? []).includes(response.status)) {
         const err = (response.body as { error?: { code?: string; message?: string } })?.error;
@@ -153,7 +167,7 @@ export function createGraphClient(settings: GraphSettings): GraphClient {
           err?.message ?? (typeof response.body === "string" ? response.body.slice(0, 300) : ""),
           method,
           path,
-          options.hint ?? hintFor(response.status),
+          options.hint ?? hintFor(response.status, idempotent),
         );
       }
       return { status: response.status, body: response.body as never };
@@ -176,7 +190,15 @@ export function createGraphClient(settings: GraphSettings): GraphClient {
   };
 }
 
-function hintFor(status: number): string | undefined {
+const NO_ANSWER_HINT =
+  "Graph did not answer within apiRetryBudgetSeconds (each try waits apiTimeoutSeconds); check the " +
+  "network path to graphApiUrl, then run pulumi up again.";
+const UNKNOWN_OUTCOME_HINT =
+  "The answer was lost, so whether Graph carried the request out is unknown, and it is not repeated " +
+  "blindly; run pulumi up again, which reads the current state before writing.";
+
+function hintFor(status: number, idempotent: boolean): string | undefined {
+  if (!idempotent && (status === 502 || status === 504)) return UNKNOWN_OUTCOME_HINT;
   if (status === 401) {
     return "The token was rejected: check the tenant and that the credential has not expired.";
   }
@@ -186,7 +208,19 @@ function hintFor(status: number): string | undefined {
       "Application.ReadWrite.OwnedBy for an owned app) and Application.Read.All."
     );
   }
-  if (status === 429 || status === 503 || status === 504) {
+  if (status === 404) {
+    return (
+      "Graph does not know this object: if it was created moments ago, Entra may still be replicating " +
+      "it, so run pulumi up again in a few minutes; otherwise check that it still exists."
+    );
+  }
+  if (status === 409) {
+    return (
+      "Another change to this app's provisioning was in progress (in the portal or another deployment); " +
+      "run pulumi up again once it has finished."
+    );
+  }
+  if (status === 429 || status === 502 || status === 503 || status === 504) {
     return "Graph kept throttling or timing out within apiRetryBudgetSeconds; run again later or raise it.";
   }
   return undefined;

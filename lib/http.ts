@@ -30,7 +30,19 @@ export class TransportError extends Error {
     // cannot initialise `this`; without this line the engine would report an empty message.
     this.message = message;
     this.name = "TransportError";
+    makeRealError(this);
   }
+}
+
+/**
+ * For error classes serialized into a dynamic provider: there the class is a plain function whose
+ * prototype does not inherit Error's, so its instances fail `instanceof Error`, carry no stack and
+ * print as "[object Object]" in the provider host's log. Links the prototype (once) and records a
+ * stack (each time); does nothing for a normally loaded class, whose super() did both.
+ */
+export function makeRealError(err: object): void {
+  if (!(err instanceof Error)) Object.setPrototypeOf(Object.getPrototypeOf(err), Error.prototype);
+  if (!Object.prototype.hasOwnProperty.call(err, "stack")) Error.captureStackTrace(err);
 }
 
 export async function send(req: HttpRequest): Promise<HttpResponse> {

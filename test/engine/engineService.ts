@@ -5,7 +5,7 @@
 // child (test/engine/capture.ts) and the provider-host driver (test/engine/providerHost.ts).
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as engineRpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as enginePb from "@pulumi/pulumi/proto/engine_pb";
 
@@ -160,7 +160,9 @@ function isPlainObject(v: unknown): v is PropertyMap {
 
 /** Properties as a protobuf Struct: undefined members are dropped, as the engine never sends them. */
 export function toStruct(props: PropertyMap): Struct {
-  return Struct.fromJavaScript(JSON.parse(JSON.stringify(props)) as PropertyMap as never);
+  return Struct.fromJavaScript(
+    JSON.parse(JSON.stringify(props)) as Record<string, JavaScriptValue>,
+  );
 }
 
 export function fromStruct(struct: Struct | undefined): PropertyMap {
