@@ -13,6 +13,7 @@ import {
   createGraphClient,
   graphSettingsFromConfig,
 } from "../lib/graph";
+import { providerShim } from "../lib/providerShim";
 
 export type MappingObjectType = "User" | "Group";
 
@@ -711,7 +712,9 @@ async function putSchema(
   }
 }
 
-/** The template schema the job was created from: its id is the job id's prefix ("<templateId>.<hex>"). */
+/** The template schema the job was created from: its id is the job id's prefix ("<templateId>.<hex>").
+ *  Callers have just read the job's schema, so a 404 on the listing is replication lag, not a deleted app:
+ *  it is retried for the grace before it counts. */
 async function templateSchema(
   graph: GraphClient,
   inputs: AttributeMappingsInputs,
@@ -721,7 +724,7 @@ async function templateSchema(
     "GET",
     `${sp}/templates`,
     undefined,
-    { accept: [404] },
+    { accept: [404], notFoundGraceMs: NOT_FOUND_GRACE_MS },
   );
   if (list.status === 404) return undefined;
   const templates = list.body.value ?? [];
@@ -789,8 +792,15 @@ async function converge(
     let base = fetched;
     if (removedTargets.length) {
       const template = await templateSchema(graph, inputs);
-      if (template)
-        base = restoreMappings(fetched, template, inputs.objectType, removedTargets).schema;
+      // Writing without it would leave the dropped targets as they were while reporting success.
+      if (!template) {
+        throw new Error(
+          `AttributeMappings: the templates of service principal ${inputs.servicePrincipalId} cannot be read, so ` +
+            `the template's definitions of ${removedTargets.join(", ")} cannot be put back; nothing was written. ` +
+            NOT_FOUND_HINT,
+        );
+      }
+      base = restoreMappings(fetched, template, inputs.objectType, removedTargets).schema;
     }
     const applied = applyMappings(base, inputs.objectType, inputs.mappings);
     if (applied.errors.length) throw new Error(applied.errors.join("\n"));
@@ -977,6 +987,13 @@ export interface AttributeMappingsArgs {
   mappings: pulumi.Input<pulumi.Input<AttributeMappingSpec>[]>;
 }
 
+// Serialized into the state instead of attributeMappingsProvider itself (see lib/providerShim.ts).
+const attributeMappingsShim = providerShim(
+  attributeMappingsProvider,
+  __filename,
+  "attributeMappingsProvider",
+);
+
 /**
  * The declared attribute mappings of one object mapping of a provisioning job. Undeclared mappings,
  * scoping filters and everything else in the schema stay as they are; delete puts the template's
@@ -996,7 +1013,7 @@ export class AttributeMappings extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: AttributeMappingsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      attributeMappingsProvider,
+      attributeMappingsShim,
       name,
       {
         servicePrincipalId: args.servicePrincipalId,

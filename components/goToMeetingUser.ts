@@ -13,6 +13,7 @@ import {
 } from "../lib/goto";
 import { TransportError } from "../lib/http";
 import { backoffMs, sleep } from "../lib/retry";
+import { providerShim } from "../lib/providerShim";
 
 /** The value an input has during preview when it depends on a resource not created yet. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -309,7 +310,7 @@ const CLOCK_SKEW_MS = 300_000;
 function isLostResponse(err: unknown): boolean {
   return (
     err instanceof TransportError ||
-    (err instanceof GoToError && (err.status === 502 || err.status === 504))
+    (err instanceof GoToError && (err.status === 502 || err.status === 503 || err.status === 504))
   );
 }
 
@@ -401,10 +402,10 @@ export const goToMeetingUserProvider: pulumi.dynamic.ResourceProvider<
       if (!inputs.adoptExisting && created < startedAt - CLOCK_SKEW_MS) throw conflict();
       return converge(client, found, inputs);
     };
-    // A POST whose response is lost (reset, timeout, 502/504) may have created the user. Repeating it
-    // blindly would either create a duplicate on a lenient API or turn our own user into a 409 that
-    // looks like someone else's, so the user is looked up by userName first: present means our
-    // earlier attempt worked, and it is taken (and patched if it differs); absent means POST again.
+    // A POST whose response is lost (reset, timeout, 502/503/504) may have created the user.
+    // Repeating it blindly would either create a duplicate on a lenient API or turn our own user into
+    // a 409 that looks like someone else's, so the user is looked up by userName first: present means
+    // our earlier attempt worked, and it is taken (and patched if it differs); absent means POST again.
     for (let attempt = 1; ; attempt++) {
       let response: { status: number; body: unknown };
       try {
@@ -491,6 +492,13 @@ export const goToMeetingUserProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+// Serialized into the state instead of goToMeetingUserProvider itself (see lib/providerShim.ts).
+const goToMeetingUserShim = providerShim(
+  goToMeetingUserProvider,
+  __filename,
+  "goToMeetingUserProvider",
+);
+
 /**
  * A GoToMeeting organisation user, provisioned directly through GoTo's identity API (for users that
  * Entra provisioning does not cover, such as service or pilot accounts).
@@ -508,7 +516,7 @@ export class GoToMeetingUser extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GoToMeetingUserArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      goToMeetingUserProvider,
+      goToMeetingUserShim,
       name,
       {
         displayName: undefined,

@@ -16,6 +16,7 @@ import {
   quoteValue,
   withReplicationHint,
 } from "./syncResourceSupport";
+import { providerShim } from "../lib/providerShim";
 
 export type ManagedSecretKey = "SyncNotificationSettings" | "SyncAll";
 export const MANAGED_SECRET_KEYS: readonly ManagedSecretKey[] = [
@@ -327,6 +328,13 @@ export const guardedSynchronizationSecretProvider: pulumi.dynamic.ResourceProvid
   },
 };
 
+// Serialized into the state instead of guardedSynchronizationSecretProvider itself (see lib/providerShim.ts).
+const guardedSynchronizationSecretShim = providerShim(
+  guardedSynchronizationSecretProvider,
+  __filename,
+  "guardedSynchronizationSecretProvider",
+);
+
 /** GoTo connector settings (notification e-mail, deletion threshold, scope) that never erase the
  *  portal's authorization: when they cannot be written safely, the deployment fails with the clicks. */
 export class GuardedSynchronizationSecret extends pulumi.dynamic.Resource {
@@ -340,7 +348,7 @@ export class GuardedSynchronizationSecret extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      guardedSynchronizationSecretProvider,
+      guardedSynchronizationSecretShim,
       name,
       { ...args, otherKeys: undefined },
       opts,

@@ -15,6 +15,7 @@ import {
   quoteValue,
   withReplicationHint,
 } from "./syncResourceSupport";
+import { providerShim } from "../lib/providerShim";
 
 export interface ProvisioningStatusArgs {
   /** Object id (GUID) of the gallery app's service principal. */
@@ -191,6 +192,13 @@ export const provisioningStatusProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+// Serialized into the state instead of provisioningStatusProvider itself (see lib/providerShim.ts).
+const provisioningStatusShim = providerShim(
+  provisioningStatusProvider,
+  __filename,
+  "provisioningStatusProvider",
+);
+
 /** Runs or pauses the provisioning job and exports its status (refreshed by pulumi refresh). */
 export class ProvisioningStatus extends pulumi.dynamic.Resource {
   declare readonly servicePrincipalId: pulumi.Output<string>;
@@ -209,7 +217,7 @@ export class ProvisioningStatus extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ProvisioningStatusArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provisioningStatusProvider,
+      provisioningStatusShim,
       name,
       {
         ...args,

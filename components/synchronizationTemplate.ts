@@ -15,6 +15,7 @@ import {
   quoteValue,
   withReplicationHint,
 } from "./syncResourceSupport";
+import { providerShim } from "../lib/providerShim";
 
 export interface SynchronizationTemplateArgs {
   /** Object id (GUID) of the gallery app's service principal. */
@@ -222,6 +223,13 @@ function inputsOf(v: SynchronizationTemplateInputs): SynchronizationTemplateInpu
   };
 }
 
+// Serialized into the state instead of synchronizationTemplateProvider itself (see lib/providerShim.ts).
+const synchronizationTemplateShim = providerShim(
+  synchronizationTemplateProvider,
+  __filename,
+  "synchronizationTemplateProvider",
+);
+
 /** The provisioning template of a gallery app's service principal, discovered at deploy time. */
 export class SynchronizationTemplate extends pulumi.dynamic.Resource {
   declare readonly servicePrincipalId: pulumi.Output<string>;
@@ -238,7 +246,7 @@ export class SynchronizationTemplate extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      synchronizationTemplateProvider,
+      synchronizationTemplateShim,
       name,
       {
         ...args,

@@ -17,6 +17,7 @@ import {
   jobPath,
   withReplicationHint,
 } from "./syncResourceSupport";
+import { providerShim } from "../lib/providerShim";
 
 export interface CredentialPair {
   key: string;
@@ -269,6 +270,13 @@ export const testConnectionProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+// Serialized into the state instead of testConnectionProvider itself (see lib/providerShim.ts).
+const testConnectionShim = providerShim(
+  testConnectionProvider,
+  __filename,
+  "testConnectionProvider",
+);
+
 /** Runs Graph's Test Connection for the provisioning job and exposes whether it passed. */
 export class TestConnection extends pulumi.dynamic.Resource {
   declare readonly servicePrincipalId: pulumi.Output<string>;
@@ -282,7 +290,7 @@ export class TestConnection extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: TestConnectionArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      testConnectionProvider,
+      testConnectionShim,
       name,
       {
         ...args,

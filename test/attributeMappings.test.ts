@@ -812,8 +812,11 @@ describe("the serialized provider", () => {
     expect(inputs).toEqual({ servicePrincipalId: sp, jobId: job, objectType: "User", mappings });
     expect(typeof text).toBe("string");
     const source = text as string;
-    // The settings object is captured empty; configure() fills it in the provider process.
-    expect(source).toContain("var __state = {};");
+    // The state stores the shim (lib/providerShim.ts), which loads this implementation by path.
+    expect(source).toContain(
+      'target: "components/attributeMappings.ts", exportName: "attributeMappingsProvider"',
+    );
+    expect(source.length).toBeLessThan(8 * 1024);
     expect(source).not.toContain(fake.token);
     expect(source).not.toContain(fake.url);
 
