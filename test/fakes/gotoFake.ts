@@ -28,7 +28,7 @@ export interface GoToFault {
   path?: string | RegExp;
   kind:
     | {
-        status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 504;
+        status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503 | 504;
         /** Sent with 429 by default (the fake's retryAfter); null → no header. */
         retryAfter?: string | null;
         /** Answer body instead of the SCIM error (e.g. a stale, empty search result with 200). */
