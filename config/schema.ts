@@ -141,10 +141,31 @@ const bool = (key: string) =>
     (v) => (v === "true" ? true : v === "false" ? false : v),
     z.boolean({ error: `${key}: must be true or false` }),
   );
-const optionalText = z.preprocess(
-  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
-  z.string().trim().optional(),
-);
+const optionalText = (what: string) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z
+      .string({ error: `must be ${what}` })
+      .trim()
+      .optional(),
+  );
+
+const url = (example: string) =>
+  z
+    .string({ error: `must be an absolute https URL, e.g. ${example}` })
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, `must be an absolute https URL, e.g. ${example}`)
+    .optional();
+
+const positive = (what: string, integer: boolean) =>
+  z
+    .preprocess(
+      (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
+      z
+        .number({ error: `must be ${what}` })
+        .positive(`must be ${what}`)
+        .refine((n) => !integer || Number.isInteger(n), `must be ${what}`),
+    )
+    .optional();
 
 const email = z.email({ error: "is not an e-mail address" });
 
@@ -241,14 +262,14 @@ const baseSchema = z.object({
   connector: z
     .enum(["gotomeeting", "goto"], { error: 'must be "gotomeeting" or "goto"' })
     .default("gotomeeting"),
-  galleryApp: optionalText,
-  appDisplayName: optionalText,
+  galleryApp: optionalText("the gallery app's display name (text), e.g. GoTo"),
+  appDisplayName: optionalText("the enterprise app's name (text)"),
   assignments: z
     .array(assignmentSchema, { error: "must be a list of {user|group, role}" })
     .default([]),
-  pilotUser: optionalText,
+  pilotUser: optionalText("a UPN or object id (text)"),
   allowDefaultAccessRole: bool("allowDefaultAccessRole").default(false),
-  adminUserName: optionalText,
+  adminUserName: optionalText("the GoToMeeting admin's e-mail address (text)"),
   notificationEmail: z.unknown().optional(),
   deleteThreshold: z
     .preprocess(
@@ -264,10 +285,22 @@ const baseSchema = z.object({
     .default(500),
   scope: z.enum(["assigned", "all"], { error: 'must be "assigned" or "all"' }).default("assigned"),
   provisioningEnabled: bool("provisioningEnabled").default(true),
-  synchronizationTemplateId: optionalText,
+  synchronizationTemplateId: optionalText("a synchronization template id (text)"),
   attributeMappings: z.unknown().optional(),
   gotoUsers: z.unknown().optional(),
   monitoring: monitoringSchema.optional(),
+  // Settings the dynamic providers read in configure(); checked here too so a typo fails the
+  // preview before any call.
+  graphApiUrl: url("https://graph.microsoft.com/v1.0"),
+  gotoApiUrl: url("https://api.getgo.com/identity/v1"),
+  gotoAuthUrl: url("https://authentication.logmeininc.com/oauth/token"),
+  gotoRequestsPerSecond: positive(
+    "a whole number of requests per second ≥ 1 (GoTo allows 10)",
+    true,
+  ),
+  apiTimeoutSeconds: positive("a positive number of seconds, e.g. 60", false),
+  apiRetryBudgetSeconds: positive("a positive number of seconds, e.g. 300", false),
+  apiRetryBaseSeconds: positive("a positive number of seconds, e.g. 1", false),
 });
 
 /**
@@ -506,7 +539,7 @@ function parseNotification(
   list.forEach((r, i) => {
     const path = typeof value === "string" ? "notificationEmail" : `notificationEmail[${i}]`;
     if (typeof r !== "string" || !email.safeParse(r.trim()).success) {
-      problems.push(`${path}: ${JSON.stringify(r)} is not an e-mail address`);
+      problems.push(`${path}: ${brief(r)} is not an e-mail address`);
     } else if (recipients.some((x) => x.toLowerCase() === r.trim().toLowerCase())) {
       problems.push(`${path}: "${r}" is listed twice; remove the duplicate`);
     } else {
@@ -520,6 +553,12 @@ function parseNotification(
     );
   }
   return { enabled: true, recipients };
+}
+
+/** A bad value as shown in a message: quoted, and cut short so a huge value cannot flood the output. */
+function brief(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
 function parseGoToUsers(value: unknown, problems: string[]): GoToUserConfig[] {

@@ -68,7 +68,7 @@ const MESSAGES: Record<string, (row: Row) => string> = {
   lost502: (row) => graphFailure(row, 502, GRAPH_HINT.lost),
   lost504: (row) => graphFailure(row, 504, GRAPH_HINT.lost),
   reset: (row) => `${startUrl(row)}: ECONNRESET\n${GRAPH_HINT.lost}`,
-  timeout: (row) => `${startUrl(row)}: no response within 300 ms\n${GRAPH_HINT.lost}`,
+  timeout: (row) => `${startUrl(row)}: no response within 1000 ms\n${GRAPH_HINT.lost}`,
   go403: (row) => gotoFailure(row, 403),
   go404: (row) => gotoFailure(row, 404),
   go409: (row) => gotoFailure(row, 409),

@@ -66,7 +66,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: "timeout",
     label: "timeout",
-    description: "no answer at all; the client's per-request timeout (0.3 s) fires",
+    description: "no answer at all; the client's per-request timeout (1 s) fires",
   },
   {
     id: "404-after-create",
@@ -128,10 +128,14 @@ function injection(fault: FaultId): { kind: FaultKind; times: number } {
 
 // ---- settings and secrets ----------------------------------------------------------------------
 
-/** Provider settings of every cell: small timeouts so a hang costs 0.3 s and a budget 3 s. */
+/**
+ * Provider settings of every cell: a hang costs 1 s and a call's retries 5 s at most. The timeout
+ * is far above what a local fake needs even on a loaded two-core CI machine, so attempt counts
+ * stay exact.
+ */
 export const MATRIX_SETTINGS = {
-  apiTimeoutSeconds: "0.3",
-  apiRetryBudgetSeconds: "3",
+  apiTimeoutSeconds: "1",
+  apiRetryBudgetSeconds: "5",
   apiRetryBaseSeconds: "0.01",
   gotoRequestsPerSecond: "1000",
 } as const;
