@@ -81,7 +81,7 @@ export class AppRoleAssignments extends pulumi.ComponentResource {
   /** What was assigned, for the stack outputs. */
   public readonly principals: pulumi.Output<AssignedPrincipal[]>;
   /** Object ids by config text (the pilot's id feeds provisioning on demand). */
-  public readonly objectIds: Record<string, pulumi.Output<string>>;
+  public readonly objectIds: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: AppRoleAssignmentsArgs, opts?: pulumi.ComponentResourceOptions) {
     const allow = args.allowDefaultAccessRole ?? false;
@@ -103,9 +103,32 @@ export class AppRoleAssignments extends pulumi.ComponentResource {
     );
 
     const bySlug = new Map<string, string>();
-    const objectIds: Record<string, pulumi.Output<string>> = {};
-    const principals: pulumi.Output<AssignedPrincipal>[] = [];
+    const objectIds: Record<string, pulumi.Input<string>> = {};
+    // One resolution per distinct role name rather than per assignment: 5,000 assignments of
+    // "User" cost one apply, and an error names every entry that uses the missing role.
+    const roles = pulumi.output(args.appRoles);
+    const roleIds = new Map<string, pulumi.Output<string>>();
+    const pathsByRole = new Map<string, string[]>();
+    for (const a of args.assignments) {
+      const key = a.role.trim().toLowerCase();
+      pathsByRole.set(key, [...(pathsByRole.get(key) ?? []), `${a.path}.role`]);
+    }
+    const roleIdOf = (role: string): pulumi.Output<string> => {
+      const key = role.trim().toLowerCase();
+      let id = roleIds.get(key);
+      if (!id) {
+        const paths = pathsByRole.get(key)!.join(", ");
+        id = roles.apply((r) => resolveAppRole(r, role, paths, allow));
+        roleIds.set(key, id);
+      }
+      return id;
+    };
 
+    const entries: {
+      a: Assignment;
+      objectId: pulumi.Input<string>;
+      roleId: pulumi.Output<string>;
+    }[] = [];
     for (const a of args.assignments) {
       const slug = principalSlug(a);
       const clash = bySlug.get(slug);
@@ -117,33 +140,33 @@ export class AppRoleAssignments extends pulumi.ComponentResource {
       bySlug.set(slug, `${a.path} ("${a.principalText}")`);
 
       const principalObjectId = this.lookup(a);
-      const appRoleId = pulumi
-        .output(args.appRoles)
-        .apply((roles) => resolveAppRole(roles, a.role, `${a.path}.role`, allow));
+      const appRoleId = roleIdOf(a.role);
       new azuread.AppRoleAssignment(
         `${name}-${slug}`,
         { appRoleId, principalObjectId, resourceObjectId: args.servicePrincipalObjectId },
         { parent: this },
       );
       objectIds[a.principalText.toLowerCase()] = principalObjectId;
-      principals.push(
-        pulumi.all([principalObjectId, appRoleId]).apply(([id, roleId]) => ({
-          principalType: a.principalType,
-          principal: a.principalText,
-          principalObjectId: id,
-          role: a.role,
-          appRoleId: roleId,
-        })),
-      );
+      entries.push({ a, objectId: principalObjectId, roleId: appRoleId });
     }
 
     this.objectIds = objectIds;
-    this.principals = pulumi.all(principals);
+    this.principals = pulumi
+      .all([pulumi.all(entries.map((e) => e.objectId)), pulumi.all(entries.map((e) => e.roleId))])
+      .apply(([ids, roleIdList]) =>
+        entries.map(({ a }, i) => ({
+          principalType: a.principalType,
+          principal: a.principalText,
+          principalObjectId: ids[i],
+          role: a.role,
+          appRoleId: roleIdList[i],
+        })),
+      );
     this.registerOutputs({ principals: this.principals });
   }
 
-  private lookup(a: Assignment): pulumi.Output<string> {
-    if (a.principal.kind === "objectId") return pulumi.output(a.principal.objectId);
+  private lookup(a: Assignment): pulumi.Input<string> {
+    if (a.principal.kind === "objectId") return a.principal.objectId;
     const opts = { parent: this };
     return a.principalType === "User"
       ? azuread.getUserOutput({ userPrincipalName: a.principal.name }, opts).objectId
