@@ -14,6 +14,7 @@ import {
   graphSettingsFromConfig,
 } from "../lib/graph";
 import { providerShim } from "../lib/providerShim";
+import { UNKNOWN, containsUnknown, sameValue } from "./syncResourceSupport";
 
 export type MappingObjectType = "User" | "Group";
 
@@ -89,7 +90,6 @@ const INT32_MAX = 2_147_483_647;
 // A job created a moment ago (or its service principal) may not have replicated yet; beyond this a
 // 404 means a wrong id. sendWithRetry still stops at apiRetryBudgetSeconds.
 const NOT_FOUND_GRACE_MS = 120_000;
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // ---------------------------------------------------------------------------------------------
@@ -581,30 +581,6 @@ function replaceAttributeMappings(
   };
 }
 
-/** Deep equality that ignores key order (state round-trips through protobuf Structs). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((x, i) => sameValue(x, b[i]))
-    );
-  }
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-    return (
-      ka.length === kb.length &&
-      ka.every((k) =>
-        sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
-      )
-    );
-  }
-  return false;
-}
-
 /** Projections compared as a set keyed by target: reordering the declaration is no change. */
 function sameProjections(
   a: (MappingProjection | null)[],
@@ -628,13 +604,6 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
   return JSON.stringify(v);
-}
-
-function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import {
   graphSource,
   projectMappings,
   restoreMappings,
-  sameValue,
   validateMappingSpecs,
 } from "../components/attributeMappings";
+import { sameValue } from "../components/syncResourceSupport";
 
 // A schema shaped like Graph's GET …/schema for the GoToMeeting connector, with parts the provider
 // must carry through untouched: a second rule whose source is not Entra, a disabled Group mapping,
