@@ -13,6 +13,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MockBehaviour, RunResult } from "../scripts/mockRuntime";
+// Tenant-like answers for `pulumi up` (not preview), so every apply of both programs runs.
+import { DYNAMIC_OUTPUTS } from "../test/helpers/tenant";
 
 export type Variant = "real" | "flat";
 
@@ -97,33 +99,6 @@ const APP_ROLES = [
   },
 ];
 
-/** Tenant-like answers for `pulumi up` (not preview), so every apply of both programs runs. */
-const dynamicOutputs: Record<string, Record<string, unknown>> = {
-  "pulumi-nodejs:dynamic/gotomeeting:SynchronizationTemplate": {
-    templateId: "GoToMeeting",
-    factoryTag: "gotomeeting",
-    candidates: ["GoToMeeting"],
-    userRuleId: "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8",
-  },
-  "pulumi-nodejs:dynamic/gotomeeting:TestConnection": {
-    passed: true,
-    authorizationPending: false,
-    message: "",
-  },
-  "pulumi-nodejs:dynamic/gotomeeting:ProvisioningStatus": {
-    scheduleState: "Active",
-    statusCode: "Active",
-    lastExecutionState: "Succeeded",
-    lastExecutionTime: "2026-11-26T10:00:00Z",
-    quarantineReason: "",
-    quarantineSince: "",
-    steadyStateLastAchievedTime: "2026-11-26T10:00:00Z",
-    countSuccessiveCompleteFailures: 0,
-    synchronizedEntryCounts: { User: 3 },
-    troubleshootingUrl: "",
-  },
-};
-
 export const benchMocks: MockBehaviour = {
   newResource(args: pulumi.runtime.MockResourceArgs) {
     switch (args.type) {
@@ -140,7 +115,7 @@ export const benchMocks: MockBehaviour = {
       case "azuread:index/synchronizationJob:SynchronizationJob":
         return { id: `/servicePrincipals/${SP_OBJECT_ID}/synchronization/jobs/${JOB_ID}` };
       default:
-        return { state: dynamicOutputs[args.type] ?? {} };
+        return { state: DYNAMIC_OUTPUTS[args.type] ?? {} };
     }
   },
   call(args: pulumi.runtime.MockCallArgs) {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connector, NotificationSettings } from "../config/schema";
 import { AttributeMappings, type AttributeMappingSpec } from "./attributeMappings";
 import { GuardedSynchronizationSecret } from "./guardedSynchronizationSecret";
-import { ProvisioningStatus } from "./provisioningStatus";
+import { ProvisioningStatus, type ProvisioningStatusOutputs } from "./provisioningStatus";
 import { settingsPairs } from "./synchronizationSecrets";
 import { SynchronizationTemplate } from "./synchronizationTemplate";
 import { TestConnection } from "./testConnection";
@@ -40,19 +40,11 @@ export interface ProvisioningJobArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export interface ProvisioningStatusSummary {
-  enabled: boolean;
-  scheduleState: string;
-  statusCode: string;
-  lastExecutionState: string;
-  lastExecutionTime: string;
-  quarantineReason: string;
-  quarantineSince: string;
-  steadyStateLastAchievedTime: string;
-  countSuccessiveCompleteFailures: number;
-  synchronizedEntryCounts: Record<string, number>;
-  troubleshootingUrl: string;
-}
+/** The status outputs without the ids they were read for. */
+export type ProvisioningStatusSummary = Omit<
+  ProvisioningStatusOutputs,
+  "servicePrincipalId" | "jobId"
+>;
 
 export class ProvisioningJob extends pulumi.ComponentResource {
   /** The job id Graph uses ("<templateId>.<hex>"). */

@@ -4,6 +4,9 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { vi } from "vitest";
 import { RecordedResource, RunResult, runProgram } from "../../scripts/mockRuntime";
+import { DYNAMIC_OUTPUTS } from "./tenant";
+
+export { DYNAMIC_OUTPUTS, TEMPLATE_ID, USER_RULE_ID } from "./tenant";
 
 export const PROJECT = "gotomeeting-provisioning";
 export const SP_OBJECT_ID = "5a1e7c1d-0000-4000-8000-00000000a5b0";
@@ -11,8 +14,6 @@ export const APP_ID = "11111111-2222-4333-8444-555555555555";
 export const USER_ROLE_ID = "a1b2c3d4-1111-4222-8333-444455556666";
 export const MSIAM_ROLE_ID = "7dfd756e-8c27-4472-b2b7-38c17fc5de5e";
 export const JOB_ID = "GoToMeeting.0f0e0d0c0b0a09080706050403020100";
-export const TEMPLATE_ID = "GoToMeeting";
-export const USER_RULE_ID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8";
 export const SUBSCRIPTION_ID = "3c5e9a10-7b2d-4e8f-9a61-2d4c6e8f0a1b";
 
 /** Azure resource id the way ARM returns it, so tests can predict ids of created resources. */
@@ -53,32 +54,6 @@ export const APP_ROLES = [
   },
 ];
 
-const dynamicOutputs: Record<string, Record<string, unknown>> = {
-  "pulumi-nodejs:dynamic/gotomeeting:SynchronizationTemplate": {
-    templateId: TEMPLATE_ID,
-    factoryTag: "gotomeeting",
-    candidates: [TEMPLATE_ID],
-    userRuleId: USER_RULE_ID,
-  },
-  "pulumi-nodejs:dynamic/gotomeeting:TestConnection": {
-    passed: true,
-    authorizationPending: false,
-    message: "",
-  },
-  "pulumi-nodejs:dynamic/gotomeeting:ProvisioningStatus": {
-    scheduleState: "Active",
-    statusCode: "Active",
-    lastExecutionState: "Succeeded",
-    lastExecutionTime: "2026-11-26T10:00:00Z",
-    quarantineReason: "",
-    quarantineSince: "",
-    steadyStateLastAchievedTime: "2026-11-26T10:00:00Z",
-    countSuccessiveCompleteFailures: 0,
-    synchronizedEntryCounts: { User: 3 },
-    troubleshootingUrl: "",
-  },
-};
-
 let userKey = 1000;
 
 export interface StackRun extends RunResult {
@@ -109,7 +84,7 @@ export async function runStack(
     preview: false,
     mocks: {
       newResource(args) {
-        const extra = options.overrides?.[args.type] ?? dynamicOutputs[args.type] ?? {};
+        const extra = options.overrides?.[args.type] ?? DYNAMIC_OUTPUTS[args.type] ?? {};
         switch (args.type) {
           case "azuread:index/applicationFromTemplate:ApplicationFromTemplate":
             return {
