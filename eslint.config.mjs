@@ -5,7 +5,16 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bin/**", "coverage/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "bin/**",
+      "coverage/**",
+      "dist/**",
+      ".pulumi-cli/**",
+      "**/node_modules/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,21 +1,21 @@
 // "Assigning users": only users and groups assigned to the app are provisioned. One
-// AppRoleAssignment per principal, the role resolved by value or display name from the app itself.
+// AppRoleAssignment per principal, the role resolved from the app's own roles.
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  Assignment,
-  DEFAULT_ACCESS_ROLE_ID,
-  defaultAccessMessage,
-  isDefaultAccessRole,
-} from "../config/schema";
-import type { AppRole } from "./galleryApp";
+import { type AppRole, resolveAppRole } from "../model/appRoles";
+import { ambiguousLegacyFragments, legacyFragment, nameFragment } from "../model/names";
+import type { Assignment } from "../model/provisioning";
+import { childOptions } from "./options";
 
 export interface AppRoleAssignmentsArgs {
   /** Object id of the app's service principal (the resource the roles belong to). */
   servicePrincipalObjectId: pulumi.Input<string>;
   /** The app's roles, from the service principal. */
   appRoles: pulumi.Input<AppRole[]>;
-  /** Validated assignments (only the pilot while a pilot stage is configured). */
+  /**
+   * What to assign, as `normalizeProvisioning` (model/provisioning.ts) returns it. Plain values,
+   * not Inputs: each entry becomes a resource whose name is derived from the principal as written.
+   */
   assignments: Assignment[];
   /** Let "Default Access" through (configurations created after 2020-04-16). Default false. */
   allowDefaultAccessRole?: boolean;
@@ -26,61 +26,20 @@ export interface AssignedPrincipal {
   /** As written in stack config. */
   principal: string;
   principalObjectId: string;
+  /** As written, or the value (else display name) of the role the app offers when none was written. */
   role: string;
   appRoleId: string;
 }
 
-/**
- * Finds the role a config entry names: by value first (what admins script with), then by display
- * name, case-insensitively. The error lists what the app really offers.
- */
-export function resolveAppRole(
-  roles: AppRole[],
-  wanted: string,
-  path: string,
-  allowDefaultAccessRole: boolean,
-): string {
-  const w = wanted.trim().toLowerCase();
-  const role =
-    roles.find((r) => r.value?.toLowerCase() === w) ??
-    roles.find((r) => r.displayName?.toLowerCase() === w) ??
-    roles.find((r) => r.id.toLowerCase() === w);
-  const isDefault =
-    (role && (role.id === DEFAULT_ACCESS_ROLE_ID || isDefaultAccessRole(role.value ?? ""))) ||
-    (!role && isDefaultAccessRole(wanted));
-  if (isDefault && !allowDefaultAccessRole) throw new Error(defaultAccessMessage(path, wanted));
-  if (!role) {
-    // Gallery apps do not list the implicit Default Access role; its id is all zeros.
-    if (isDefault) return DEFAULT_ACCESS_ROLE_ID;
-    const offered = roles
-      .filter((r) => r.enabled)
-      .map((r) => `"${r.value}" (${r.displayName})`)
-      .join(", ");
-    throw new Error(
-      `${path}: the app has no role "${wanted}"; roles it offers: ${offered || "none besides Default Access"}. Set role to one of them.`,
-    );
-  }
-  if (!role.enabled) {
-    throw new Error(
-      `${path}: role "${wanted}" exists but is disabled in the app; enable it or pick another role.`,
-    );
-  }
-  return role.id;
-}
-
 /** Resource-name fragment from what the admin wrote, so reordering the list never replaces anything. */
 export function principalSlug(a: Pick<Assignment, "principalType" | "principalText">): string {
-  const slug = a.principalText
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return `${a.principalType.toLowerCase()}-${slug}`;
+  return `${a.principalType.toLowerCase()}-${nameFragment(a.principalText)}`;
 }
 
 export class AppRoleAssignments extends pulumi.ComponentResource {
   /** What was assigned, for the stack outputs. */
   public readonly principals: pulumi.Output<AssignedPrincipal[]>;
-  /** Object ids by config text (the pilot's id feeds provisioning on demand). */
+  /** Object ids by config text, lower-cased (the pilot's id feeds provisioning on demand). */
   public readonly objectIds: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: AppRoleAssignmentsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -96,70 +55,81 @@ export class AppRoleAssignments extends pulumi.ComponentResource {
         assignments: args.assignments.map((a) => ({
           principal: a.principalText,
           principalType: a.principalType,
-          role: a.role,
+          role: a.role ?? "",
         })),
       },
       opts,
     );
 
-    const bySlug = new Map<string, string>();
     const objectIds: Record<string, pulumi.Input<string>> = {};
     // One resolution per distinct role name rather than per assignment: 5,000 assignments of
     // "User" cost one apply, and an error names every entry that uses the missing role.
     const roles = pulumi.output(args.appRoles);
-    const roleIds = new Map<string, pulumi.Output<string>>();
+    const roleIds = new Map<string, pulumi.Output<{ id: string; name: string }>>();
     const pathsByRole = new Map<string, string[]>();
+    const roleKey = (a: Assignment) => a.role?.trim().toLowerCase() ?? "";
     for (const a of args.assignments) {
-      const key = a.role.trim().toLowerCase();
-      pathsByRole.set(key, [...(pathsByRole.get(key) ?? []), `${a.path}.role`]);
+      pathsByRole.set(roleKey(a), [
+        ...(pathsByRole.get(roleKey(a)) ?? []),
+        a.role === undefined ? a.path : `${a.path}.role`,
+      ]);
     }
-    const roleIdOf = (role: string): pulumi.Output<string> => {
-      const key = role.trim().toLowerCase();
-      let id = roleIds.get(key);
-      if (!id) {
-        const paths = pathsByRole.get(key)!.join(", ");
-        id = roles.apply((r) => resolveAppRole(r, role, paths, allow));
-        roleIds.set(key, id);
+    const roleOf = (a: Assignment): pulumi.Output<{ id: string; name: string }> => {
+      let role = roleIds.get(roleKey(a));
+      if (!role) {
+        const paths = pathsByRole.get(roleKey(a))!.join(", ");
+        role = roles.apply((r) => {
+          const id = resolveAppRole(r, a.role, paths, allow);
+          const found = r.find((x) => x.id === id);
+          return { id, name: a.role ?? (found?.value || found?.displayName || "") };
+        });
+        roleIds.set(roleKey(a), role);
       }
-      return id;
+      return role;
     };
 
+    const ambiguous = ambiguousLegacyFragments(
+      args.assignments.map((a) => `${a.principalType}:${a.principalText}`),
+    );
     const entries: {
       a: Assignment;
       objectId: pulumi.Input<string>;
-      roleId: pulumi.Output<string>;
+      role: pulumi.Output<{ id: string; name: string }>;
     }[] = [];
     for (const a of args.assignments) {
-      const slug = principalSlug(a);
-      const clash = bySlug.get(slug);
-      if (clash) {
-        throw new Error(
-          `${a.path}: "${a.principalText}" and ${clash} differ only in punctuation, which this program uses for stable resource names; refer to one of them by object id`,
-        );
-      }
-      bySlug.set(slug, `${a.path} ("${a.principalText}")`);
-
+      const childName = `${name}-${principalSlug(a)}`;
+      // Version 0.1 named assignments by an ASCII-only slug; alias to it so upgrading keeps them.
+      const legacy = `${name}-${a.principalType.toLowerCase()}-${legacyFragment(a.principalText)}`;
+      const aliases =
+        legacy !== childName &&
+        !ambiguous.has(legacyFragment(`${a.principalType}:${a.principalText}`))
+          ? [{ name: legacy }]
+          : [];
       const principalObjectId = this.lookup(a);
-      const appRoleId = roleIdOf(a.role);
+      const role = roleOf(a);
       new azuread.AppRoleAssignment(
-        `${name}-${slug}`,
-        { appRoleId, principalObjectId, resourceObjectId: args.servicePrincipalObjectId },
-        { parent: this },
+        childName,
+        {
+          appRoleId: role.apply((x) => x.id),
+          principalObjectId,
+          resourceObjectId: args.servicePrincipalObjectId,
+        },
+        childOptions(this, opts, aliases.length ? { aliases } : {}),
       );
       objectIds[a.principalText.toLowerCase()] = principalObjectId;
-      entries.push({ a, objectId: principalObjectId, roleId: appRoleId });
+      entries.push({ a, objectId: principalObjectId, role });
     }
 
     this.objectIds = objectIds;
     this.principals = pulumi
-      .all([pulumi.all(entries.map((e) => e.objectId)), pulumi.all(entries.map((e) => e.roleId))])
-      .apply(([ids, roleIdList]) =>
+      .all([pulumi.all(entries.map((e) => e.objectId)), pulumi.all(entries.map((e) => e.role))])
+      .apply(([ids, roleList]) =>
         entries.map(({ a }, i) => ({
           principalType: a.principalType,
           principal: a.principalText,
           principalObjectId: ids[i],
-          role: a.role,
-          appRoleId: roleIdList[i],
+          role: roleList[i].name,
+          appRoleId: roleList[i].id,
         })),
       );
     this.registerOutputs({ principals: this.principals });

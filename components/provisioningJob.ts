@@ -3,28 +3,39 @@
 // Provisioning Status On, and the pilot user provisioned on demand.
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import type { Connector, NotificationSettings } from "../config/schema";
-import { AttributeMappings, type AttributeMappingSpec } from "./attributeMappings";
-import { GuardedSynchronizationSecret } from "./guardedSynchronizationSecret";
-import { ProvisioningStatus, type ProvisioningStatusOutputs } from "./provisioningStatus";
+import type { AttributeMappingSpec, MappingObjectType } from "../model/attributeMapping";
+import type { Connector } from "../model/connector";
+import type { NotificationSettings } from "../model/provisioning";
+import { AttributeMappings } from "../providers/attributeMappings";
+import { GuardedSynchronizationSecret } from "../providers/synchronizationSettings";
+import { ProvisionOnDemand } from "../providers/provisionOnDemand";
+import {
+  ProvisioningStatus,
+  type ProvisioningStatusOutputs,
+} from "../providers/provisioningStatus";
+import { SynchronizationTemplate } from "../providers/synchronizationTemplate";
+import { TestConnection } from "../providers/testConnection";
+import { childOptions } from "./options";
 import { settingsPairs } from "./synchronizationSecrets";
-import { SynchronizationTemplate } from "./synchronizationTemplate";
-import { TestConnection } from "./testConnection";
 
 export interface ProvisioningJobArgs {
   /** Service principal object id (GUID). */
   servicePrincipalObjectId: pulumi.Input<string>;
   /** Service principal resource id ("/servicePrincipals/{id}"), as the azuread sync resources want it. */
   servicePrincipalId: pulumi.Input<string>;
+  /** "gotomeeting" (admin user name and password) or "goto" (authorized in the portal). */
   connector: Connector;
-  /** Gallery app name, for messages. */
+  /** Gallery app name (e.g. "GoToMeeting"), for template discovery and its messages. */
   galleryApp: string;
+  /** The enterprise app's display name, for the by-hand steps messages point to. Default galleryApp. */
+  appDisplayName?: pulumi.Input<string>;
   /** Template id to use instead of the discovered one (`synchronizationTemplateId`). */
   synchronizationTemplateId?: string;
   /** GoToMeeting admin user name (connector gotomeeting only). */
-  adminUserName?: string;
+  adminUserName?: pulumi.Input<string>;
   /** GoToMeeting admin password, a Pulumi secret (connector gotomeeting only). */
   adminPassword?: pulumi.Input<string>;
+  /** Failure notifications (step 7). */
   notification: NotificationSettings;
   /** Accidental-deletion threshold; 0 turns it off. Default 500. */
   deleteThreshold?: number;
@@ -32,8 +43,10 @@ export interface ProvisioningJobArgs {
   scope?: "assigned" | "all";
   /** Provisioning Status On (step 11). Default true. The job starts only after Test Connection passed. */
   provisioningEnabled?: boolean;
+  /** Release a TooManyDeletes quarantine on this run. Default false. */
+  allowMassDeletion?: boolean;
   /** Declared attribute mappings, per object type. Default none (the template's mappings stay). */
-  attributeMappings?: { objectType: "User" | "Group"; mappings: AttributeMappingSpec[] }[];
+  attributeMappings?: { objectType: MappingObjectType; mappings: AttributeMappingSpec[] }[];
   /** The pilot user's object id: provisioned on demand once the job is configured. */
   pilotUserObjectId?: pulumi.Input<string>;
   /** Assignments must exist before the first cycle; the job waits for them. */
@@ -43,11 +56,11 @@ export interface ProvisioningJobArgs {
 /** The status outputs without the ids they were read for. */
 export type ProvisioningStatusSummary = Omit<
   ProvisioningStatusOutputs,
-  "servicePrincipalId" | "jobId"
+  "servicePrincipalId" | "jobId" | "allowMassDeletion"
 >;
 
 export class ProvisioningJob extends pulumi.ComponentResource {
-  /** The job id Graph uses ("<templateId>.<hex>"). */
+  /** The job id Graph uses (e.g. "gotomeeting.<tenant hex>.<app id>"). */
   public readonly jobId: pulumi.Output<string>;
   public readonly templateId: pulumi.Output<string>;
   public readonly testConnectionPassed: pulumi.Output<boolean>;
@@ -59,7 +72,10 @@ export class ProvisioningJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProvisioningJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gotomeeting-provisioning:index:ProvisioningJob", name, {}, opts);
-    const parent = { parent: this };
+    const child = (extra: pulumi.CustomResourceOptions = {}) => childOptions(this, opts, extra);
+    const gotomeeting = args.connector === "gotomeeting";
+    const withCredentials =
+      gotomeeting && args.adminUserName !== undefined && args.adminPassword !== undefined;
 
     // Step 4, Provisioning Mode Automatic: a job from the connector's synchronization template.
     const template = new SynchronizationTemplate(
@@ -69,8 +85,10 @@ export class ProvisioningJob extends pulumi.ComponentResource {
         connector: args.connector,
         galleryApp: args.galleryApp,
         preferredTemplateId: args.synchronizationTemplateId,
+        // Checked against the template's metadata before anything is written.
+        credentialKeys: withCredentials ? ["UserName", "Password"] : [],
       },
-      parent,
+      child(),
     );
     // Graph creates jobs disabled and this program starts them only after Test Connection passed, so
     // ProvisioningStatus owns the on/off switch; the azuread provider must not fight over it.
@@ -81,28 +99,30 @@ export class ProvisioningJob extends pulumi.ComponentResource {
         templateId: template.templateId,
         enabled: false,
       },
-      { ...parent, dependsOn: args.dependsOn, ignoreChanges: ["enabled"] },
+      child({ dependsOn: args.dependsOn, ignoreChanges: ["enabled"] }),
     );
     const jobId = job.id.apply((id) => id.split("/").pop()!);
 
     // Steps 5–6: admin credentials and Test Connection.
-    const credentials =
-      args.connector === "gotomeeting"
-        ? pulumi.secret([
-            { key: "UserName", value: pulumi.output(args.adminUserName ?? "") },
-            { key: "Password", value: pulumi.output(args.adminPassword ?? "") },
-          ])
+    const credentials = withCredentials
+      ? pulumi.secret([
+          { key: "UserName", value: pulumi.output(args.adminUserName!) },
+          { key: "Password", value: pulumi.output(args.adminPassword!) },
+        ])
+      : undefined;
+    const testConnection =
+      withCredentials || !gotomeeting
+        ? new TestConnection(
+            `${name}-test-connection`,
+            {
+              servicePrincipalId: args.servicePrincipalObjectId,
+              jobId,
+              connector: args.connector,
+              credentials,
+            },
+            child(),
+          )
         : undefined;
-    const testConnection = new TestConnection(
-      `${name}-test-connection`,
-      {
-        servicePrincipalId: args.servicePrincipalObjectId,
-        jobId,
-        connector: args.connector,
-        credentials,
-      },
-      parent,
-    );
 
     // Steps 7–8: notification e-mail, deletion threshold and scope, saved with the credentials.
     const settings = settingsPairs({
@@ -110,28 +130,32 @@ export class ProvisioningJob extends pulumi.ComponentResource {
       deleteThreshold: args.deleteThreshold ?? 500,
       scope: args.scope ?? "assigned",
     });
-    const saved: pulumi.Resource =
-      args.connector === "gotomeeting"
-        ? new azuread.SynchronizationSecret(
-            `${name}-secrets`,
-            {
-              servicePrincipalId: args.servicePrincipalId,
-              // One write holds every key: Graph's PUT replaces the whole set, so a second writer
-              // would erase the first one's keys.
-              credentials: pulumi
-                .all([credentials!, settings])
-                .apply(([creds, rest]) => [...creds, ...rest]),
-            },
-            // The portal saves only after Test Connection passed; so does this.
-            { ...parent, dependsOn: [testConnection] },
-          )
-        : new GuardedSynchronizationSecret(
-            `${name}-settings`,
-            { servicePrincipalId: args.servicePrincipalObjectId, settings },
-            { ...parent, dependsOn: [job] },
-          );
+    let saved: pulumi.Resource | undefined;
+    if (gotomeeting && withCredentials) {
+      saved = new azuread.SynchronizationSecret(
+        `${name}-secrets`,
+        {
+          servicePrincipalId: args.servicePrincipalId,
+          // One write holds every key: Graph's PUT replaces the whole set, so a second writer
+          // would erase the first one's keys.
+          credentials: pulumi
+            .all([credentials!, settings])
+            .apply(([creds, rest]) => [...creds, ...rest]),
+        },
+        // The portal saves only after Test Connection passed; so does this.
+        child({ dependsOn: [testConnection!] }),
+      );
+    } else if (!gotomeeting) {
+      saved = new GuardedSynchronizationSecret(
+        `${name}-settings`,
+        { servicePrincipalId: args.servicePrincipalObjectId, settings },
+        child({ dependsOn: [job] }),
+      );
+    }
 
-    // Steps 9–10: attribute mappings.
+    // Steps 9–10: attribute mappings. Every write to the job's synchronization (secrets PUT, schema
+    // PUT, start/pause) is ordered by dependencies: the azuread secret runs in another process,
+    // which the providers' in-process write lock cannot see.
     const mappings = (args.attributeMappings ?? []).map(
       (group) =>
         new AttributeMappings(
@@ -142,37 +166,38 @@ export class ProvisioningJob extends pulumi.ComponentResource {
             objectType: group.objectType,
             mappings: group.mappings,
           },
-          parent,
+          child({ dependsOn: saved ? [saved] : [job] }),
         ),
     );
 
     // Steps 11–12: Provisioning Status On, once the connection is proven and everything is saved.
     const enabled = args.provisioningEnabled ?? true;
+    const passed = testConnection ? testConnection.passed : pulumi.output(false);
     this.status = new ProvisioningStatus(
       `${name}-status`,
       {
         servicePrincipalId: args.servicePrincipalObjectId,
         jobId,
-        enabled: testConnection.passed.apply((passed) => enabled && passed),
+        // Known offline when config turns provisioning off, so a plan shows it as a value.
+        enabled: enabled ? passed : false,
+        allowMassDeletion: args.allowMassDeletion ?? false,
       },
-      { ...parent, dependsOn: [saved, ...mappings] },
+      child({ dependsOn: [...(saved ? [saved] : [job]), ...mappings] }),
     );
 
-    // Tip "assign a single user first": provision the pilot right away instead of waiting ~40 min.
+    // Tip "assign a single user first": provision the pilot right away instead of waiting ~40 min,
+    // once Test Connection passed, and fail with the step that failed unless it worked.
     if (args.pilotUserObjectId !== undefined && enabled) {
-      const objectId = pulumi.output(args.pilotUserObjectId);
-      new azuread.SynchronizationJobProvisionOnDemand(
+      new ProvisionOnDemand(
         `${name}-pilot`,
         {
-          servicePrincipalId: args.servicePrincipalId,
-          synchronizationJobId: job.id,
-          parameters: [
-            { ruleId: template.userRuleId, subjects: [{ objectId, objectTypeName: "User" }] },
-          ],
-          // Runs again when the pilot changes.
-          triggers: { pilot: objectId },
+          servicePrincipalId: args.servicePrincipalObjectId,
+          jobId,
+          ruleId: template.userRuleId,
+          objectId: args.pilotUserObjectId,
+          ready: passed,
         },
-        { ...parent, dependsOn: [this.status] },
+        child({ dependsOn: [this.status] }),
       );
     }
 
@@ -192,12 +217,19 @@ export class ProvisioningJob extends pulumi.ComponentResource {
     });
     this.jobId = jobId;
     this.templateId = template.templateId;
-    this.testConnectionPassed = testConnection.passed;
-    this.pendingManualStep = testConnection.authorizationPending.apply((pending) =>
-      pending
-        ? `Authorize pending: Entra admin center → Enterprise apps → ${args.galleryApp} → Provisioning → Admin Credentials → Authorize (sign in as a GoTo organization admin), then run pulumi up again.`
-        : "",
-    );
+    this.testConnectionPassed = passed;
+    const appName = pulumi.output(args.appDisplayName ?? args.galleryApp);
+    this.pendingManualStep = testConnection
+      ? pulumi
+          .all([testConnection.authorizationPending, appName])
+          .apply(([pending, app]) =>
+            pending
+              ? `Authorize pending: Entra admin center → Enterprise apps → ${app} → Provisioning → Admin Credentials → Authorize (sign in as a GoTo organization admin), then run pulumi up again.`
+              : "",
+          )
+      : pulumi.output(
+          "Admin credentials pending: set adminUserName and the secret adminPassword, then run pulumi up; Test Connection and the settings wait until then.",
+        );
     this.registerOutputs({
       jobId: this.jobId,
       templateId: this.templateId,

@@ -5,7 +5,8 @@ import * as aadiam from "@pulumi/azure-native/aadiam";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as pulumi from "@pulumi/pulumi";
-import type { MonitoringSettings } from "../config/schema";
+import type { MonitoringSettings } from "../model/monitoring";
+import { childOptions } from "./options";
 
 /** Entra diagnostic-setting categories this component streams (the tables AuditLogs and AADProvisioningLogs). */
 export const LOG_CATEGORIES = ["AuditLogs", "ProvisioningLogs"] as const;
@@ -13,7 +14,7 @@ export const LOG_CATEGORIES = ["AuditLogs", "ProvisioningLogs"] as const;
 export interface ProvisioningMonitoringArgs {
   /** Object id of the app's service principal; the alert query matches it. */
   servicePrincipalObjectId: pulumi.Input<string>;
-  /** Application (client) id of the app; the alert query matches it as well. */
+  /** Application (client) id of the app (a GUID, GalleryApp.clientId); the alert query matches it as well. */
   applicationId: pulumi.Input<string>;
   /** Who receives the alert e-mail: the provisioning notification recipients. At least one. */
   recipients: string[];
@@ -118,7 +119,7 @@ export class ProvisioningMonitoring extends pulumi.ComponentResource {
     }
     super("gotomeeting-provisioning:index:ProvisioningMonitoring", name, {}, opts);
     const s = args.settings;
-    const parent = { parent: this };
+    const parent = childOptions(this, opts);
 
     // Azure names come from the logical names plus a random suffix (azure-native auto-naming), so
     // dev and prod can share a resource group without colliding.

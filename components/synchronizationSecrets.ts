@@ -1,7 +1,7 @@
 // Tutorial steps 5 and 7 plus scope and the deletion threshold, as the key/value pairs Graph keeps in
 // a service principal's synchronization secrets. Pure, so the exact payload is table-tested.
 import type { SynchronizationSecretKeyStringValuePair } from "@microsoft/microsoft-graph-types";
-import type { NotificationSettings } from "../config/schema";
+import type { NotificationSettings } from "../model/provisioning";
 
 /** The JSON document Graph expects, as a string, under the SyncNotificationSettings key. */
 export function notificationSettingsJson(

@@ -1,0 +1,3 @@
+export { ProvisionOnDemand, type ProvisionOnDemandArgs } from "./resource";
+export { provisionOnDemandProvider } from "./provider";
+export * from "./result";

@@ -1,0 +1,3 @@
+export { SynchronizationTemplate, type SynchronizationTemplateArgs } from "./resource";
+export { synchronizationTemplateProvider } from "./provider";
+export * from "./templates";

@@ -1,0 +1,3 @@
+export { TestConnection, type TestConnectionArgs } from "./resource";
+export { testConnectionProvider } from "./provider";
+export * from "./logic";
