@@ -4,7 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import { GraphError } from "../lib/graph";
-import { GraphFake, connectorTemplate, connectorTemplateSchema } from "./fakes/graphFake";
+import { NOT_IS_SOFT_DELETED_SOURCE } from "./fakes/graphDocs";
+import {
+  GraphFake,
+  connectorTemplate,
+  connectorTemplateSchema,
+  switchIsSoftDeletedSource,
+} from "./fakes/graphFake";
 import {
   AttributeMappingSpec,
   AttributeMappings,
@@ -16,9 +22,11 @@ import {
   graphSource,
   projectMappings,
   restoreMappings,
+  sameProjections,
+  sourceTree,
   validateMappingSpecs,
-} from "../components/attributeMappings";
-import { sameValue } from "../components/syncResourceSupport";
+} from "../providers/attributeMappings";
+import { sameValue } from "../providers/graphResource";
 
 // A schema shaped like Graph's GET …/schema for the GoToMeeting connector, with parts the provider
 // must carry through untouched: a second rule whose source is not Entra, a disabled Group mapping,
@@ -159,26 +167,8 @@ function fixture(): MSGraph.SynchronizationSchema {
                 flowBehavior: "FlowWhenChanged",
                 flowType: "Always",
                 matchingPriority: 0,
-                source: {
-                  expression: 'Switch([IsSoftDeleted], , "False", "True", "True", "False")',
-                  name: "Switch",
-                  parameters: [
-                    {
-                      key: "source",
-                      value: {
-                        expression: "[IsSoftDeleted]",
-                        name: "IsSoftDeleted",
-                        parameters: [],
-                        type: "Attribute",
-                      },
-                    },
-                    {
-                      key: "defaultValue",
-                      value: { expression: '""', name: "", parameters: [], type: "Constant" },
-                    },
-                  ],
-                  type: "Function",
-                },
+                // As Graph's function list spells Switch's parameters (test/fakes/graphConnectors.ts).
+                source: switchIsSoftDeletedSource(),
                 targetAttributeName: "active",
               },
               {
@@ -482,11 +472,18 @@ describe("applyMappings", () => {
     expect(list.slice(0, 4)).toEqual(USERS(fixture()).attributeMappings);
   });
 
-  it("builds constant and function sources", () => {
-    const out = applyMappings(fixture(), "User", [
-      { target: "displayName", constant: 'Org "A" \\ B' },
-      { target: "active", expression: "Not([IsSoftDeleted])", defaultValue: "True" },
-    ]);
+  it("builds constant sources, and function sources from the tree Graph parsed", () => {
+    // A Function source carries its parameters tree in every documented schema (F3, [S35]).
+    const parsed = { "Not([IsSoftDeleted])": NOT_IS_SOFT_DELETED_SOURCE };
+    const out = applyMappings(
+      fixture(),
+      "User",
+      [
+        { target: "displayName", constant: 'Org "A" \\ B' },
+        { target: "active", expression: "Not([IsSoftDeleted])", defaultValue: "True" },
+      ],
+      parsed,
+    );
     expect(out.errors).toEqual([]);
     const list = USERS(out.schema).attributeMappings!;
     expect(list[4].source).toEqual({
@@ -501,9 +498,13 @@ describe("applyMappings", () => {
       flowBehavior: "FlowWhenChanged",
       flowType: "Always",
       matchingPriority: 0,
-      source: { type: "Function", expression: "Not([IsSoftDeleted])", name: "Not", parameters: [] },
+      source: NOT_IS_SOFT_DELETED_SOURCE,
       targetAttributeName: "active",
     });
+    // Without Graph's parse there is nothing to write: never an expression without its tree.
+    expect(() =>
+      applyMappings(fixture(), "User", [{ target: "active", expression: "Not([IsSoftDeleted])" }]),
+    ).toThrow("has not been parsed by Graph yet");
   });
 
   it("lists the valid names for unknown target and source attributes", () => {
@@ -615,6 +616,18 @@ describe("projectMappings and restoreMappings", () => {
       {
         target: "active",
         expression: 'Switch([IsSoftDeleted], , "False", "True", "True", "False")',
+        // The tree without its text forms: what diff compares (Graph re-spaces the text, [S36]).
+        tree: {
+          type: "Function",
+          name: "Switch",
+          parameters: [
+            { key: "source", value: { type: "Attribute", name: "IsSoftDeleted", parameters: [] } },
+            { key: "switchValue", value: { type: "Constant", name: "False", parameters: [] } },
+            { key: "switchValue", value: { type: "Constant", name: "True", parameters: [] } },
+            { key: "switchValue", value: { type: "Constant", name: "True", parameters: [] } },
+            { key: "switchValue", value: { type: "Constant", name: "False", parameters: [] } },
+          ],
+        },
         matchingPriority: 0,
         flowType: "Always",
         defaultValue: null,
@@ -657,14 +670,15 @@ describe("projectMappings and restoreMappings", () => {
         defaultValue: "d",
       },
       { target: "b", constant: "" },
-      { target: "c", expression: "Not([x])" },
+      { target: "c", expression: "Not([IsSoftDeleted])" },
     ];
+    const parsed = { "Not([IsSoftDeleted])": NOT_IS_SOFT_DELETED_SOURCE };
     const schema = fixture();
     USERS(schema).attributeMappings = specs.map((spec) => {
-      const want = desiredProjection(spec);
+      const want = desiredProjection(spec, parsed);
       return {
         targetAttributeName: spec.target,
-        source: graphSource(spec),
+        source: graphSource(spec, parsed),
         matchingPriority: want.matchingPriority,
         flowType: spec.flowType,
         defaultValue: want.defaultValue,
@@ -681,13 +695,22 @@ describe("projectMappings and restoreMappings", () => {
       { target: "b", constant: "", matchingPriority: 0, flowType: "Always", defaultValue: null },
       {
         target: "c",
-        expression: "Not([x])",
+        expression: "Not([IsSoftDeleted])",
+        tree: {
+          type: "Function",
+          name: "Not",
+          parameters: [
+            { key: "source", value: { type: "Attribute", name: "IsSoftDeleted", parameters: [] } },
+          ],
+        },
         matchingPriority: 0,
         flowType: "Always",
         defaultValue: null,
       },
     ]);
-    expect(projectMappings(schema, "User", ["a", "b", "c"])).toEqual(specs.map(desiredProjection));
+    expect(projectMappings(schema, "User", ["a", "b", "c"])).toEqual(
+      specs.map((spec) => desiredProjection(spec, parsed)),
+    );
   });
 
   it("restores template definitions, removes what the template lacks, leaves the rest alone", () => {
@@ -814,7 +837,7 @@ describe("the serialized provider", () => {
     const source = text as string;
     // The state stores the shim (lib/providerShim.ts), which loads this implementation by path.
     expect(source).toContain(
-      'target: "components/attributeMappings.ts", exportName: "attributeMappingsProvider"',
+      'moduleId: "providers/attributeMappings/provider", exportName: "attributeMappingsProvider"',
     );
     expect(source.length).toBeLessThan(8 * 1024);
     expect(source).not.toContain(fake.token);
@@ -940,6 +963,7 @@ describe("attributeMappingsProvider against the Graph fake", () => {
       outs: {
         ...inputs,
         live: exampleLive,
+        parsedExpressions: {},
         ruleId: RULE_ID,
         objectMappingName: USER_MAPPING_NAME,
         targetDirectory: "GoToMeeting",
@@ -980,7 +1004,7 @@ describe("attributeMappingsProvider against the Graph fake", () => {
     );
   });
 
-  it("costs one GET and one PUT whatever the number of changed mappings", async () => {
+  it("costs one GET, one parse per new expression, and one PUT whatever the number of changed mappings", async () => {
     const inputs = seed([
       {
         target: "userName",
@@ -1001,15 +1025,99 @@ describe("attributeMappingsProvider against the Graph fake", () => {
       { target: COST_CENTER, source: "employeeOrgData.costCenter" },
     ]);
     const result = await provider.create(inputs);
-    expect(calls()).toEqual([`GET ${schemaPath(inputs)} 200`, `PUT ${schemaPath(inputs)} 204`]);
-    expect(result.outs!.live).toEqual(inputs.mappings.map(desiredProjection));
-    expect(
-      projectMappings(
-        fake.schema(inputs.servicePrincipalId, inputs.jobId),
-        "User",
-        inputs.mappings.map((m) => m.target),
-      ),
-    ).toEqual(inputs.mappings.map(desiredProjection));
+    expect(calls()).toEqual([
+      `GET ${schemaPath(inputs)} 200`,
+      `POST ${schemaPath(inputs)}/parseExpression 200`,
+      `POST ${schemaPath(inputs)}/parseExpression 200`,
+      `PUT ${schemaPath(inputs)} 204`,
+    ]);
+    const parsed = result.outs!.parsedExpressions!;
+    expect(Object.keys(parsed)).toEqual([
+      "Not([IsSoftDeleted])",
+      'Join(" ", [givenName], [surname])',
+    ]);
+    // What Graph parsed is what is written: the documented Not tree (F3).
+    expect(sourceTree(parsed["Not([IsSoftDeleted])"])).toEqual(
+      sourceTree(NOT_IS_SOFT_DELETED_SOURCE),
+    );
+    const desired = inputs.mappings.map((m) => desiredProjection(m, parsed));
+    expect(sameProjections(desired, result.outs!.live)).toBe(true);
+    const written = projectMappings(
+      fake.schema(inputs.servicePrincipalId, inputs.jobId),
+      "User",
+      inputs.mappings.map((m) => m.target),
+    );
+    expect(sameProjections(desired, written)).toBe(true);
+  });
+
+  it("stores expressions as Graph's parse and compares trees, not text", async () => {
+    const join = 'Join(" ", [givenName], [surname])';
+    // The fake's schemas have one rule whose first object mapping flows users.
+    const FAKE_USERS = (x: MSGraph.SynchronizationSchema) =>
+      x.synchronizationRules![0].objectMappings![0];
+    const inputs = seed([
+      { target: "userName", source: "userPrincipalName", matchingPriority: 1 },
+      { target: "displayName", expression: join },
+    ]);
+    const created = await provider.create(inputs);
+    const parse = `POST ${schemaPath(inputs)}/parseExpression 200`;
+    expect(calls().filter((c) => c === parse)).toHaveLength(1);
+    // The PUT carried the tree parseExpression answered, parameters and all; the fake (like every
+    // documented schema) refuses a Function source without it, but the verdict here is the body.
+    const put = fake.requests.find((r) => r.method === "PUT")!
+      .body as MSGraph.SynchronizationSchema;
+    const sent = FAKE_USERS(put).attributeMappings!.find(
+      (m) => m.targetAttributeName === "displayName",
+    )!;
+    expect(sent.source).toEqual(created.outs!.parsedExpressions![join]);
+    expect(sent.source!.parameters!.length).toBe(3);
+
+    // The same declaration again: no change, no call (the parse is in the outputs).
+    fake.resetRequests();
+    expect(await provider.diff!("id", created.outs!, inputs)).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    // Graph re-spaces the text it stores ([S36]); the tree is the same, so refresh sees no drift.
+    const respaced = fake.schema(inputs.servicePrincipalId, inputs.jobId);
+    const mapping = FAKE_USERS(respaced).attributeMappings!.find(
+      (m) => m.targetAttributeName === "displayName",
+    )!;
+    mapping.source!.expression = 'Join(" ",[givenName],[surname])';
+    fake.setSchema(inputs.servicePrincipalId, inputs.jobId, respaced);
+    const read = await provider.read!("id", created.outs);
+    expect(await provider.diff!("id", read.props!, inputs)).toEqual({
+      changes: false,
+      replaces: [],
+    });
+    // An update that keeps the expression costs no parse call.
+    fake.resetRequests();
+    await provider.update!("id", read.props!, {
+      ...inputs,
+      mappings: [...inputs.mappings, { target: "title", source: "department" }],
+    });
+    expect(calls().filter((c) => c.includes("parseExpression"))).toEqual([]);
+    // An expression edited in the portal is drift, found by comparing trees.
+    const edited = fake.schema(inputs.servicePrincipalId, inputs.jobId);
+    FAKE_USERS(edited).attributeMappings!.find(
+      (m) => m.targetAttributeName === "displayName",
+    )!.source = created.outs!.parsedExpressions![join].parameters![1]
+      .value as MSGraph.AttributeMappingSource;
+    fake.setSchema(inputs.servicePrincipalId, inputs.jobId, edited);
+    const drifted = await provider.read!("id", created.outs);
+    expect((await provider.diff!("id", drifted.props!, inputs)).changes).toBe(true);
+  });
+
+  it("an expression Graph cannot parse fails naming the mapping, and writes nothing", async () => {
+    const inputs = seed([
+      { target: "userName", source: "userPrincipalName", matchingPriority: 1 },
+      { target: "displayName", expression: "NoSuchFunction([givenName])" },
+    ]);
+    const err = await errorOf(provider.create(inputs));
+    expect(err.message).toMatch(
+      /^mappings\[1\]\.expression: Graph (could not|refused to) parse "NoSuchFunction\(\[givenName\]\)"/,
+    );
+    expect(calls().filter((c) => c.startsWith("PUT"))).toEqual([]);
   });
 
   it("create names unknown attributes with the valid names and writes nothing", async () => {
@@ -1318,10 +1426,22 @@ describe("attributeMappingsProvider against the Graph fake", () => {
     );
   });
 
-  it("keeps Graph's permission hint for a 403", async () => {
+  it("retries a 403 right after creation (replication, F5); later a 403 fails with the permission hint", async () => {
     const inputs = seed(example);
     fake.inject({ method: "GET", path: "/schema", kind: { status: 403 } });
-    const err = await errorOf(provider.create(inputs));
+    const created = await provider.create(inputs);
+    expect(calls().slice(0, 2)).toEqual([
+      `GET ${schemaPath(inputs)} 403`,
+      `GET ${schemaPath(inputs)} 200`,
+    ]);
+    fake.resetRequests();
+    fake.inject({ method: "GET", path: "/schema", kind: { status: 403 } });
+    const err = await errorOf(
+      provider.update!("id", created.outs!, {
+        ...inputs,
+        mappings: [...example, { target: "title", source: "department" }],
+      }),
+    );
     expect(err).toMatchObject({ status: 403, code: "Authorization_RequestDenied" });
     expect(err.message).toContain("grant Synchronization.ReadWrite.All");
     expect(calls()).toEqual([`GET ${schemaPath(inputs)} 403`]);
@@ -1406,8 +1526,37 @@ describe("attributeMappingsProvider.check and diff", () => {
       [
         {
           property: "jobId",
-          reason:
-            'jobId: must be a synchronization job id such as "GoTo.0a1b…" (no blanks or slashes); got "GoToMeeting/abc". Fix: pass the id of the SynchronizationJob resource.',
+          reason: `jobId contains "/", which would change the request path; it must be the synchronization job's id, e.g. "gotomeeting.f5532fc709734b1a90e8a1fa9fd03a82.8442fd39-2183-419c-8732-74b6ce866bd5". Pass the id output of azuread.SynchronizationJob (its last path segment).`,
+        },
+      ],
+    ],
+    [
+      "the job id '..', which would leave the job's path",
+      { jobId: ".." },
+      [
+        {
+          property: "jobId",
+          reason: `jobId is "..", which names no object but a path step; it must be the synchronization job's id, e.g. "gotomeeting.f5532fc709734b1a90e8a1fa9fd03a82.8442fd39-2183-419c-8732-74b6ce866bd5". Pass the id output of azuread.SynchronizationJob (its last path segment).`,
+        },
+      ],
+    ],
+    [
+      "the job id '.'",
+      { jobId: "." },
+      [
+        {
+          property: "jobId",
+          reason: `jobId is ".", which names no object but a path step; it must be the synchronization job's id, e.g. "gotomeeting.f5532fc709734b1a90e8a1fa9fd03a82.8442fd39-2183-419c-8732-74b6ce866bd5". Pass the id output of azuread.SynchronizationJob (its last path segment).`,
+        },
+      ],
+    ],
+    [
+      "a job id with a percent sign or a control character",
+      { jobId: "a%2Fb\u0007" },
+      [
+        {
+          property: "jobId",
+          reason: `jobId contains "%", which would change the request path; it must be the synchronization job's id, e.g. "gotomeeting.f5532fc709734b1a90e8a1fa9fd03a82.8442fd39-2183-419c-8732-74b6ce866bd5". Pass the id output of azuread.SynchronizationJob (its last path segment).`,
         },
       ],
     ],

@@ -2,8 +2,10 @@
 // stateful Graph fake: exact requests per operation, exact messages, and no credential anywhere.
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type * as MSGraph from "@microsoft/microsoft-graph-types";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { JOB_IDS_OTHER_FORMS, JOB_IDS_THREE_PART } from "./fakes/graphDocs";
 import { CREDENTIAL_VALIDATION_MESSAGE, GraphFake, connectorTemplate } from "./fakes/graphFake";
 import {
   GuardedSynchronizationSecret,
@@ -13,7 +15,7 @@ import {
   sameSetting,
   type GuardedSynchronizationSecretInputs,
   type SettingPair,
-} from "../components/guardedSynchronizationSecret";
+} from "../providers/synchronizationSettings";
 import { settingsPairs } from "../components/synchronizationSecrets";
 import {
   ProvisioningStatus,
@@ -22,16 +24,18 @@ import {
   statusFields,
   type ProvisioningStatusInputs,
   type ProvisioningStatusOutputs,
-} from "../components/provisioningStatus";
-import { REPLICATION_HINT, UNKNOWN, graphClient } from "../components/syncResourceSupport";
+} from "../providers/provisioningStatus";
+import { REPLICATION_HINT, UNKNOWN, graphClient } from "../providers/graphResource";
 import {
   SynchronizationTemplate,
+  credentialProblem,
   noTemplateMessage,
   pickTemplate,
+  readMetadata,
   synchronizationTemplateProvider as templateP,
   type SynchronizationTemplateInputs,
   type SynchronizationTemplateOutputs,
-} from "../components/synchronizationTemplate";
+} from "../providers/synchronizationTemplate";
 import {
   TestConnection,
   authorizePendingMessage,
@@ -39,7 +43,7 @@ import {
   scrubCredentials,
   testConnectionProvider as testP,
   type TestConnectionInputs,
-} from "../components/testConnection";
+} from "../providers/testConnection";
 
 const RULE_ID = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8";
 const USER = "goto.admin@contoso.com";
@@ -128,9 +132,9 @@ describe("serialized providers", () => {
     expect(recorded.map((r) => r.type)).toEqual([`pulumi-nodejs:dynamic/gotomeeting:${type}`]);
     const { __provider: text, ...inputs } = recorded[0].inputs as Record<string, unknown>;
     const source = text as string;
-    // What the state stores is the shim (lib/providerShim.ts): it names the implementation by its
-    // path in the project and loads it there; no settings, no code of its own.
-    expect(source).toMatch(/target: "components\/\w+\.ts", exportName: "\w+Provider"/);
+    // What the state stores is the shim (providers/shim.ts): it names the implementation by its
+    // module id and loads it in the project (or the installed package); no settings, no code of its own.
+    expect(source).toMatch(/moduleId: "providers\/\w+\/provider", exportName: "\w+Provider"/);
     expect(source.length).toBeLessThan(8 * 1024);
     expect(source).not.toContain(fake.token);
     expect(source).not.toContain(fake.url);
@@ -153,7 +157,7 @@ describe("serialized providers", () => {
     expect(inputs).toEqual(args);
     await provider.configure!(configRequest(fake));
     fake.resetRequests();
-    expect((await provider.create(args)).outs!.templateId).toBe("GoTo");
+    expect((await provider.create(args)).outs!.templateId).toBe(connectorTemplate("goto").id);
     expect(calls(fake)).toEqual([`GET /servicePrincipals/${sp}/synchronization/templates 200`]);
   });
 
@@ -227,8 +231,9 @@ describe("SynchronizationTemplate", () => {
       servicePrincipalId: sp,
       connector: "gotomeeting",
       galleryApp: "GoToMeeting",
+      credentialKeys: [] as string[],
       ...extra,
-    }) as const;
+    }) as SynchronizationTemplateInputs;
 
   it("create discovers the template with exactly one GET and exports its rule id", async () => {
     const sp = fake.addServicePrincipal({ templates: [connectorTemplate("gotomeeting")] });
@@ -240,10 +245,14 @@ describe("SynchronizationTemplate", () => {
         servicePrincipalId: sp,
         connector: "gotomeeting",
         galleryApp: "GoToMeeting",
+        credentialKeys: [],
         templateId: "GoToMeeting",
         factoryTag: "gotomeeting",
         candidates: ["GoToMeeting"],
         userRuleId: RULE_ID,
+        // From the template's metadata (isOAuthEnabled "false", configurationFields username/password).
+        authorization: "credentials",
+        acceptedKeys: ["UserName", "Password"],
       },
     });
     expect(calls(fake)).toEqual([`GET /servicePrincipals/${sp}/synchronization/templates 200`]);
@@ -286,6 +295,8 @@ describe("SynchronizationTemplate", () => {
       factoryTag: "fb",
       candidates: ["a", "b"],
       userRuleId: "",
+      authorization: "unknown",
+      acceptedKeys: [],
     });
     expect(pickTemplate([])).toBeUndefined();
   });
@@ -337,6 +348,8 @@ describe("SynchronizationTemplate", () => {
       factoryTag: "x",
       candidates: [],
       userRuleId: "",
+      authorization: "credentials" as const,
+      acceptedKeys: [],
     };
     expect(await templateP.diff!("id", olds, inputs(sp))).toEqual({ changes: false, replaces: [] });
     expect(
@@ -386,6 +399,111 @@ describe("SynchronizationTemplate", () => {
       galleryApp: UNKNOWN,
     } as unknown as SynchronizationTemplateInputs;
     expect(await templateP.check!(unknown, unknown)).toEqual({ inputs: unknown, failures: [] });
+  });
+
+  it("reads the template's metadata as documented: any key case, repeated and unknown keys", () => {
+    // Real answers carry key spellings outside the typed enum, hence the cast.
+    const at = (metadata: { key: string; value: string }[]) =>
+      readMetadata({
+        id: "t",
+        metadata: metadata as unknown as MSGraph.SynchronizationMetadataEntry[],
+      });
+    // [S74]'s camelCase sample, with the key it prints twice and keys outside the enum.
+    expect(
+      at([
+        { key: "AzureIngestionAttributeOptimization", value: "False" },
+        { key: "AzureIngestionAttributeOptimization", value: "False" },
+        { key: "galleryApplicationKey", value: "awssinglesignon" },
+        { key: "isOAuthEnabled", value: "False" },
+        {
+          key: "configurationFields",
+          value: '[{"name":"baseaddress"},{"name":"secrettoken","secret":true}]',
+        },
+      ]),
+    ).toEqual({
+      oauth: false,
+      galleryApplicationKey: "awssinglesignon",
+      fields: ["BaseAddress", "SecretToken"],
+    });
+    // The v1.0 enum's PascalCase keys ([S80]); the first of two values wins.
+    expect(
+      at([
+        { key: "IsOAuthEnabled", value: "TRUE" },
+        { key: "IsOAuthEnabled", value: "false" },
+      ]),
+    ).toEqual({ oauth: true });
+    expect(at([{ key: "configurationFields", value: "not json" }])).toEqual({});
+    expect(readMetadata({ id: "t" })).toEqual({});
+  });
+
+  it("refuses admin credentials for a connector its metadata says is authorized with Authorize", async () => {
+    const sp = fake.addServicePrincipal({
+      templates: [connectorTemplate("gotomeeting", { credentials: "oauth" })],
+    });
+    fake.resetRequests();
+    const err = await failureOf(
+      templateP.create(inputs(sp, { credentialKeys: ["UserName", "Password"] })),
+    );
+    expect(err.message).toBe(
+      "The \"GoToMeeting\" app's synchronization template GoToMeeting is authorized with the portal's Authorize " +
+        "button (its metadata says isOAuthEnabled true), so it takes no UserName and Password; nothing was " +
+        "written. Microsoft retired the GoToMeeting app's provisioning: use its successor, connector: goto " +
+        "(pulumi config set connector goto; pulumi config rm adminUserName; pulumi config rm adminPassword), " +
+        "and authorize once in the portal.",
+    );
+    // One read, no write: the template is refused before any credential is sent anywhere.
+    expect(calls(fake)).toEqual([`GET /servicePrincipals/${sp}/synchronization/templates 200`]);
+  });
+
+  it("takes admin credentials where the metadata lists them, or where it says nothing", async () => {
+    const listed = fake.addServicePrincipal({ templates: [connectorTemplate("gotomeeting")] });
+    const res = await templateP.create(
+      inputs(listed, { credentialKeys: ["UserName", "Password"] }),
+    );
+    expect(res.outs).toMatchObject({
+      authorization: "credentials",
+      acceptedKeys: ["UserName", "Password"],
+    });
+    const bare = { ...connectorTemplate("gotomeeting"), metadata: [] };
+    const silent = fake.addServicePrincipal({ templates: [bare] });
+    const unknown = await templateP.create(
+      inputs(silent, { credentialKeys: ["UserName", "Password"] }),
+    );
+    expect(unknown.outs).toMatchObject({ authorization: "unknown", acceptedKeys: [] });
+  });
+
+  it("refuses a GoTo template that wants credentials this program never writes", () => {
+    expect(
+      credentialProblem(
+        {
+          templateId: "GoToScim",
+          authorization: "credentials",
+          acceptedKeys: ["BaseAddress", "SecretToken"],
+        },
+        { connector: "goto", galleryApp: "GoTo", credentialKeys: [] },
+      ),
+    ).toBe(
+      'The "GoTo" app\'s synchronization template GoToScim takes BaseAddress, SecretToken rather than the ' +
+        "portal's Authorize, and this program writes no credentials for connector goto; nothing was written. " +
+        "Check galleryApp, or set synchronizationTemplateId to the GoTo template that uses Authorize.",
+    );
+    expect(
+      credentialProblem(
+        { templateId: "GoTo", authorization: "oauth", acceptedKeys: [] },
+        { connector: "goto", galleryApp: "GoTo", credentialKeys: [] },
+      ),
+    ).toBeUndefined();
+  });
+
+  it("an unreadable or field-less listing is retried, never read as 'no template'", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    for (const kind of ["cut-off", "wrong-content-type", "empty-200", "truncated-json"] as const) {
+      fake.inject({ method: "GET", path: "/synchronization/templates", kind });
+      fake.resetRequests();
+      const res = await templateP.create(inputs(sp, { connector: "goto", galleryApp: "GoTo" }));
+      expect(res.outs!.templateId, kind).toBe("GoTo");
+      expect(calls(fake).length, kind).toBe(2);
+    }
   });
 
   it("delete makes no request", async () => {
@@ -451,27 +569,75 @@ describe("TestConnection (gotomeeting: admin user name and password)", () => {
     ]);
   });
 
-  it("fails with Graph's reason and the Team Admin hint, never echoing a credential", async () => {
-    const wrong = [CREDS[0], { key: "Password", value: "not-the-password" }];
-    const err = await failureOf(testP.create(inputs({ credentials: wrong })));
-    expect(err.message).toBe(
-      "Test Connection failed for the GoToMeeting admin account (the configured adminUserName): " +
-        `CredentialValidationUnavailable: ${CREDENTIAL_VALIDATION_MESSAGE.replace(/\.$/, "")}. Make sure the ` +
-        "GoToMeeting account has Team Admin permissions, then set adminUserName and adminPassword again " +
-        "(pulumi config set adminUserName <admin e-mail>; pulumi config set --secret adminPassword <password>).",
-    );
-    expect(err.message).not.toContain(USER);
-    expect(err.message).not.toContain("not-the-password");
-    expect(err.stack ?? "").not.toContain("not-the-password");
-    expect(calls(fake)).toEqual([
-      `POST /servicePrincipals/${sp}/synchronization/jobs/${jobId}/validateCredentials 400`,
-    ]);
+  it("fails quoting what Graph said, with the tutorial's advice marked unverified", async () => {
+    // Graph documents no failure answer (F6): the fake's default (400) is a guess, and [S86]'s 500
+    // InternalError is the one answer on record. The verdict must not depend on which one comes.
+    const cases: [string, number, string, string][] = [
+      ["the fake's guess", 400, "CredentialValidationUnavailable", CREDENTIAL_VALIDATION_MESSAGE],
+      ["[S86]'s answer", 500, "InternalError", "Requested value 'baseAddress' was not found."],
+    ];
+    for (const [what, status, code, message] of cases) {
+      if (status === 500) fake.setCredentialFailure(sp, { status, code, message });
+      const wrong = [CREDS[0], { key: "Password", value: "not-the-password" }];
+      fake.resetRequests();
+      const err = await failureOf(testP.create(inputs({ credentials: wrong })));
+      expect(err.message, what).toBe(
+        "Test Connection failed for the GoToMeeting admin account (the configured adminUserName): " +
+          `Microsoft Graph answered HTTP ${status} ${code}: ${message.replace(/\.$/, "")}. What this answer means is unverified ` +
+          "(Graph documents no failure response). The tutorial's advice: make sure the GoToMeeting account " +
+          "has Team Admin permissions, then set adminUserName and adminPassword again (pulumi config set " +
+          "adminUserName <admin e-mail>; pulumi config set --secret adminPassword <password>).",
+      );
+      expect(err.message).not.toContain("not-the-password");
+      expect(err.stack ?? "").not.toContain("not-the-password");
+      expect(calls(fake).at(-1), what).toBe(
+        `POST /servicePrincipals/${sp}/synchronization/jobs/${jobId}/validateCredentials ${status}`,
+      );
+    }
+    fake.setCredentialFailure(sp, undefined);
   });
 
-  it("cuts credential values out of whatever a server answers", () => {
+  it("keeps Graph's own refusal (a permission it lacks) apart from a failed test", async () => {
+    fake.inject({ method: "POST", path: "/validateCredentials", kind: { status: 403 }, times: 50 });
+    fake.resetRequests();
+    const err = await failureOf(testP.create(inputs()));
+    expect(err.message).toContain("HTTP 403 Authorization_RequestDenied");
+    expect(err.message).toContain("the identity lacks permission");
+    expect(err.message).not.toContain("Team Admin");
+    fake.clearFaults();
+  });
+
+  it("an error that echoes the request carries no form of the password or the token", async () => {
+    fake.inject({
+      method: "POST",
+      path: "/validateCredentials",
+      kind: { echo: true, status: 400 },
+    });
+    const err = await failureOf(testP.create(inputs()));
+    for (const secret of [PASSWORD, fake.token]) {
+      for (const form of [
+        secret,
+        JSON.stringify(secret).slice(1, -1),
+        encodeURIComponent(secret),
+        Buffer.from(secret).toString("base64"),
+      ]) {
+        expect(err.message).not.toContain(form);
+        expect(err.stack ?? "").not.toContain(form);
+      }
+    }
+    expect(err.message).toContain("[redacted]");
+  });
+
+  it("cuts credential values out of whatever a server answers, in any case and encoding", () => {
     expect(scrubCredentials(`User GOTO.ADMIN@contoso.com with ${PASSWORD} rejected`, CREDS)).toBe(
       "User [redacted] with [redacted] rejected",
     );
+    expect(
+      scrubCredentials(
+        `{"password":${JSON.stringify(PASSWORD)},"p":"${encodeURIComponent(PASSWORD)}"}`,
+        CREDS,
+      ),
+    ).toBe('{"password":"[redacted]","p":"[redacted]"}');
   });
 
   it("diff: changed or unknown credentials update, another job replaces, the same set is no change", async () => {
@@ -596,15 +762,9 @@ describe("TestConnection (goto: the portal's saved authorization)", () => {
         "Credentials → Authorize, sign in as a GoTo organization admin, then run pulumi up again.",
     });
     expect(created.outs!.message).toBe(authorizePendingMessage(sp));
-    expect(fake.requests).toEqual([
-      {
-        method: "POST",
-        path: `/servicePrincipals/${sp}/synchronization/jobs/${jobId}/validateCredentials`,
-        query: "",
-        body: { useSavedCredentials: true },
-        status: 400,
-      },
-    ]);
+    // Whether anyone authorized is read from the saved secrets (documented), not guessed from a
+    // failed test: nothing is tested while nothing is saved.
+    expect(calls(fake)).toEqual([`GET /servicePrincipals/${sp}/synchronization/secrets 200`]);
     expect(await testP.diff!("id", created.outs!, inputs())).toEqual({ changes: true });
 
     fake.authorizeInPortal(sp);
@@ -616,8 +776,10 @@ describe("TestConnection (goto: the portal's saved authorization)", () => {
       message: "Test Connection passed with the GoTo authorization saved in Entra.",
     });
     expect(calls(fake)).toEqual([
+      `GET /servicePrincipals/${sp}/synchronization/secrets 200`,
       `POST /servicePrincipals/${sp}/synchronization/jobs/${jobId}/validateCredentials 204`,
     ]);
+    expect(fake.requests.at(-1)!.body).toEqual({ useSavedCredentials: true });
     expect(await testP.diff!("id", updated.outs!, inputs())).toEqual({ changes: false });
     // Neither of the portal's tokens reaches the outputs.
     const tokens = fake
@@ -625,6 +787,36 @@ describe("TestConnection (goto: the portal's saved authorization)", () => {
       .filter((s) => s.key === "Oauth2AccessToken" || s.key === "Oauth2RefreshToken");
     expect(tokens).toHaveLength(2);
     for (const s of tokens) expect(JSON.stringify(updated.outs)).not.toContain(s.value!);
+  });
+
+  it("a saved authorization Graph refuses fails with Graph's words, the cause marked unverified", async () => {
+    fake.revokePortalAuthorization(sp);
+    fake.setCredentialFailure(sp, {
+      status: 500,
+      code: "InternalError",
+      message: "Token expired.",
+    });
+    const err = await failureOf(testP.create(inputs()));
+    expect(err.message).toBe(
+      "Test Connection failed for the GoTo authorization saved in Entra (Microsoft Graph answered HTTP 500 InternalError: Token " +
+        "expired). What this answer means is unverified (Graph documents no failure response); the usual " +
+        "cause is an authorization that expired or was revoked, or a GoTo admin who left: Entra admin center " +
+        "→ Enterprise apps → your app → Provisioning → Admin Credentials → Authorize again, then run pulumi up.",
+    );
+    fake.setCredentialFailure(sp, undefined);
+    fake.revokePortalAuthorization(sp, false);
+  });
+
+  it("an unreadable secrets listing is an error, never 'nothing authorized'", async () => {
+    fake.inject({
+      method: "GET",
+      path: "/synchronization/secrets",
+      kind: "truncated-json",
+      times: 50,
+    });
+    const err = await failureOf(testP.create(inputs()));
+    expect(err.message).toContain("the answer could not be used");
+    fake.clearFaults();
   });
 
   it("check refuses credentials for goto", async () => {
@@ -645,10 +837,11 @@ describe("ProvisioningStatus", () => {
   let sp: string;
   let jobId: string;
   let path: string;
-  const inputs = (enabled: boolean): ProvisioningStatusInputs => ({
+  const inputs = (enabled: boolean, allowMassDeletion = false): ProvisioningStatusInputs => ({
     servicePrincipalId: sp,
     jobId,
     enabled,
+    allowMassDeletion,
   });
   const idle = {
     lastExecutionState: "",
@@ -737,7 +930,7 @@ describe("ProvisioningStatus", () => {
         timeEnded: "2026-11-25T08:04:00Z",
       },
       quarantine: {
-        reason: "TooManyDeletes",
+        reason: "EncounteredQuarantineException",
         currentBegan: "2026-11-25T08:04:00Z",
         seriesCount: 1,
       },
@@ -750,23 +943,93 @@ describe("ProvisioningStatus", () => {
     });
     const read = await statusP.read!(id, outs);
     expect(read.props).toEqual({
-      ...inputs(true),
+      // Quarantined while scheduled Active (F7): not running, so refresh records enabled false.
+      ...inputs(false),
       scheduleState: "Active",
       statusCode: "Quarantine",
       lastExecutionState: "Failed",
       lastExecutionTime: "2026-11-25T08:04:00Z",
-      quarantineReason: "TooManyDeletes",
+      quarantineReason: "EncounteredQuarantineException",
       quarantineSince: "2026-11-25T08:04:00Z",
       steadyStateLastAchievedTime: "2026-11-24T07:00:00Z",
       countSuccessiveCompleteFailures: 3,
       synchronizedEntryCounts: { User: 12, Group: 2 },
       troubleshootingUrl: "https://learn.microsoft.com/entra/identity/app-provisioning/",
     });
-    // Still scheduled: no drift in `enabled`, and no start on a running (quarantined) job.
+  });
+
+  it("a quarantine as Graph reports it (schedule still Active) is drift, and the next up starts the job", async () => {
+    const { id, outs } = await statusP.create(inputs(true));
+    fake.quarantine(sp, jobId, "EncounteredQuarantineException");
+    // The documented shape ([S74]): an old provider that read schedule.state alone saw no drift.
+    expect(fake.job(sp, jobId).schedule?.state).toBe("Active");
+    const read = await statusP.read!(id, outs);
+    expect(read.inputs).toEqual(inputs(false));
     expect(await statusP.diff!(id, read.props!, inputs(true))).toEqual({
-      changes: false,
+      changes: true,
       replaces: [],
     });
+    fake.resetRequests();
+    const again = await statusP.update!(id, read.props!, inputs(true));
+    // start is documented for paused or quarantined jobs and lifts the quarantine ([S24]).
+    expect(calls(fake)).toEqual([`GET ${path} 200`, `POST ${path}/start 204`]);
+    expect(again.outs).toMatchObject({ enabled: true, statusCode: "Active", quarantineReason: "" });
+    expect(fake.job(sp, jobId).status?.code).not.toBe("Quarantine");
+  });
+
+  it("a deletion-threshold quarantine is released only when the stack says so, with ForceDeletes", async () => {
+    const { id, outs } = await statusP.create(inputs(true));
+    fake.quarantine(sp, jobId, "TooManyDeletes");
+    const read = await statusP.read!(id, outs);
+    fake.resetRequests();
+    const err = await failureOf(statusP.update!(id, read.props!, inputs(true)));
+    expect(err.message).toBe(
+      `The provisioning job ${jobId} is quarantined because a cycle would delete more accounts than the ` +
+        `deletion threshold allows (reason TooManyDeletes, since ${fake.job(sp, jobId).status!.quarantine!.currentBegan}). ` +
+        "Entra holds those deletions back (they show as StagedDelete in the provisioning logs) and sends the " +
+        "notification e-mail. Review them in Entra admin center → Enterprise apps → your app → Provisioning logs. " +
+        "If they are intended, release them for this one run: pulumi config set allowMassDeletion true, " +
+        "pulumi up, then pulumi config rm allowMassDeletion. Otherwise fix the cause (assignments, scope, " +
+        "scoping filters) or raise deleteThreshold; the job stays quarantined until then.",
+    );
+    // Nothing was started: start would not release the held deletions anyway.
+    expect(calls(fake)).toEqual([`GET ${path} 200`]);
+    expect(await statusP.diff!(id, read.props!, inputs(true, true))).toEqual({
+      changes: true,
+      replaces: [],
+    });
+    fake.resetRequests();
+    const released = await statusP.update!(id, read.props!, inputs(true, true));
+    expect(calls(fake)).toEqual([`GET ${path} 200`, `POST ${path}/restart 204`]);
+    expect(fake.requests.at(-1)!.body).toEqual({ criteria: { resetScope: "ForceDeletes" } });
+    expect(fake.restarts(sp, jobId).at(-1)).toMatchObject({ liftedQuarantine: true });
+    expect(released.outs).toMatchObject({
+      enabled: true,
+      allowMassDeletion: true,
+      quarantineReason: "",
+    });
+  });
+
+  it("the reference sample's empty quarantine on a paused job is no quarantine: start, not restart", async () => {
+    fake.applyGetJobReferenceSample(sp, jobId);
+    const res = await statusP.create(inputs(true));
+    expect(calls(fake)).toEqual([`GET ${path} 200`, `POST ${path}/start 204`]);
+    expect(res.outs).toMatchObject({ quarantineReason: "", quarantineSince: "" });
+  });
+
+  it("decides only on a readable job: cut off, not JSON or field-less answers start and pause nothing", async () => {
+    for (const kind of ["cut-off", "truncated-json", "wrong-content-type", "empty-200"] as const) {
+      fake.inject({ method: "GET", path: `/jobs/`, kind, times: 100 });
+      fake.resetRequests();
+      const err = await failureOf(statusP.create(inputs(true)));
+      expect(err.message, kind).toMatch(/could not be used|cut off/);
+      expect(
+        calls(fake).filter((c) => c.startsWith("POST")),
+        kind,
+      ).toEqual([]);
+      fake.clearFaults();
+    }
+    expect(fake.job(sp, jobId).schedule?.state).toBe("Disabled");
   });
 
   it("a running cycle reports its start time; start clears a quarantine, pause keeps it", () => {
@@ -854,8 +1117,9 @@ describe("ProvisioningStatus", () => {
       {
         property: "jobId",
         reason:
-          'jobId must be a synchronization job id like "GoTo.0a1b2c…"; got "a/b". Pass the id output of ' +
-          "azuread.SynchronizationJob.",
+          'jobId contains "/", which would change the request path; it must be the synchronization job\'s id, e.g. ' +
+          '"gotomeeting.f5532fc709734b1a90e8a1fa9fd03a82.8442fd39-2183-419c-8732-74b6ce866bd5". Pass the id output ' +
+          "of azuread.SynchronizationJob (its last path segment).",
       },
       {
         property: "enabled",
@@ -1083,6 +1347,84 @@ describe("GuardedSynchronizationSecret", () => {
   });
 });
 
+describe("job ids are opaque (F1): every form Microsoft prints passes, only path changers are refused", () => {
+  const documented = [...JOB_IDS_THREE_PART, ...JOB_IDS_OTHER_FORMS].map((j) => j.id);
+  const sp = "6f1b0c1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f";
+
+  it.each(documented)("%s", async (jobId) => {
+    // The check that once refused a hyphen after the first dot (credentials never saved, job never started).
+    const status = { servicePrincipalId: sp, jobId, enabled: true };
+    expect((await statusP.check!(status, status)).failures).toEqual([]);
+    const test = { servicePrincipalId: sp, jobId, connector: "goto" as const };
+    expect((await testP.check!(test, test)).failures).toEqual([]);
+  });
+
+  it.each(["three-part", "two-part", "bare-guid", "odd"] as const)(
+    "the providers start a job whose id has the %s form",
+    async (jobIdForm) => {
+      const f = await GraphFake.start({ jobIdForm });
+      try {
+        await configureAll(f);
+        const s = f.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+        const jobId = f.addJob(s, "GoTo");
+        const res = await statusP.create({ servicePrincipalId: s, jobId, enabled: true });
+        expect(res.outs!.scheduleState).toBe("Active");
+        expect(f.job(s, jobId).schedule?.state).toBe("Active");
+      } finally {
+        await f.stop();
+        await configureAll(fake);
+      }
+    },
+  );
+});
+
+describe("nothing lost: the settings guard decides only on a complete, readable secrets list", () => {
+  beforeAll(() => configureAll(fake));
+  const settings = (sp: string) => ({
+    servicePrincipalId: sp,
+    settings: settingsPairs({
+      notification: { enabled: true, recipients: ["ops@contoso.com"] },
+      deleteThreshold: 500,
+      scope: "assigned",
+    }) as SettingPair[],
+  });
+
+  // Each of these once made lib/http return an empty body, the guard conclude "nothing else is
+  // stored", and its whole-set PUT erase the portal's Oauth2AccessToken and Oauth2RefreshToken.
+  it.each(["cut-off", "truncated-json", "wrong-content-type", "empty-200", "stall-body"] as const)(
+    "%s GET: no PUT, the portal's authorization intact",
+    async (kind) => {
+      await configureAll(fake, { apiTimeoutSeconds: "1", apiRetryBudgetSeconds: "1.5" });
+      const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+      fake.authorizeInPortal(sp);
+      const before = fake.secrets(sp);
+      fake.inject({ method: "GET", path: "/synchronization/secrets", kind, times: 100 });
+      fake.resetRequests();
+      const err = await failureOf(secretP.create(settings(sp)));
+      expect(err.message).toMatch(/could not be used|cut off|no complete response/);
+      expect(calls(fake).filter((c) => c.startsWith("PUT"))).toEqual([]);
+      expect(fake.secrets(sp)).toEqual(before);
+      fake.clearFaults();
+      await configureAll(fake);
+    },
+  );
+
+  it("with the list readable again, refuses the PUT and prints the by-hand steps", async () => {
+    const sp = fake.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    fake.authorizeInPortal(sp);
+    const err = await failureOf(secretP.create(settings(sp)));
+    expect(err.message).toMatch(
+      /^Refusing to write the GoTo connector's settings: the portal's authorization/,
+    );
+    expect(
+      fake
+        .secrets(sp)
+        .map((x) => x.key)
+        .sort(),
+    ).toEqual(["Oauth2AccessToken", "Oauth2AccessTokenCreationTime", "Oauth2RefreshToken"]);
+  });
+});
+
 describe("Entra replication lag and configuration", () => {
   let lagging: GraphFake;
   beforeAll(async () => {
@@ -1166,6 +1508,50 @@ describe("Entra replication lag and configuration", () => {
       `Microsoft Graph GET /servicePrincipals/${sp}/synchronization/templates failed: HTTP 401 ` +
         "InvalidAuthenticationToken: Access token validation failure.\nThe token was rejected: check the tenant " +
         "and that the credential has not expired.",
+    );
+    await configureAll(lagging);
+  });
+
+  it("retries the 401 UnknownError, 403 and 409 Graph answers right after an app is created (F5)", async () => {
+    const sp = lagging.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    lagging.setConsistencyErrors({ servicePrincipalId: sp }, [401, 403, 409]);
+    lagging.resetRequests();
+    const res = await templateP.create({
+      servicePrincipalId: sp,
+      connector: "goto",
+      galleryApp: "GoTo",
+      credentialKeys: [],
+    });
+    expect(res.outs!.templateId).toBe("GoTo");
+    const list = `GET /servicePrincipals/${sp}/synchronization/templates`;
+    // This fake also answers two 404s for a new service principal: all four documented forms in turn.
+    expect(calls(lagging)).toEqual([
+      `${list} 401`,
+      `${list} 403`,
+      `${list} 409`,
+      `${list} 404`,
+      `${list} 404`,
+      `${list} 200`,
+    ]);
+  });
+
+  it("a consistency error that outlasts the budget names replication, then the other cause", async () => {
+    await configureAll(lagging, { apiRetryBudgetSeconds: "0.3" });
+    const sp = lagging.addServicePrincipal({ templates: [connectorTemplate("goto")] });
+    lagging.setConsistencyErrors({ servicePrincipalId: sp }, Array(200).fill(403));
+    const err = await failureOf(
+      templateP.create({
+        servicePrincipalId: sp,
+        connector: "goto",
+        galleryApp: "GoTo",
+        credentialKeys: [],
+      }),
+    );
+    expect(err.message).toContain("HTTP 403 Authorization_RequestDenied");
+    expect(err.message).toContain(
+      "Entra may still be replicating the app or job created moments ago (Graph answers 404, 401, 403 or 409 " +
+        "for a few minutes after an app is instantiated); run pulumi up again in a few minutes. If it " +
+        "persists: the identity lacks permission",
     );
     await configureAll(lagging);
   });

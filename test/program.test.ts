@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { isSecretEnvelope } from "../scripts/mockRuntime";
 import {
   APP_ID,
+  APP_OBJECT_ID,
   BASE,
   JOB_ID,
   MSIAM_ROLE_ID,
@@ -25,7 +26,7 @@ const T = {
   assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
   syncJob: "azuread:index/synchronizationJob:SynchronizationJob",
   secret: "azuread:index/synchronizationSecret:SynchronizationSecret",
-  onDemand: "azuread:index/synchronizationJobProvisionOnDemand:SynchronizationJobProvisionOnDemand",
+  onDemand: "pulumi-nodejs:dynamic/gotomeeting:ProvisionOnDemand",
   template: "pulumi-nodejs:dynamic/gotomeeting:SynchronizationTemplate",
   testConnection: "pulumi-nodejs:dynamic/gotomeeting:TestConnection",
   status: "pulumi-nodejs:dynamic/gotomeeting:ProvisioningStatus",
@@ -34,7 +35,6 @@ const T = {
   gotoUser: "pulumi-nodejs:dynamic/gotomeeting:GoToMeetingUser",
 };
 const SP_RESOURCE_ID = `/servicePrincipals/${SP_OBJECT_ID}`;
-const JOB_RESOURCE_ID = `${SP_RESOURCE_ID}/synchronization/jobs/${JOB_ID}`;
 const PASSWORD = BASE.adminPassword as string;
 
 /** Unwraps secret envelopes, remembering that the value was secret. */
@@ -69,8 +69,12 @@ describe("connector gotomeeting (the tutorial's flow)", () => {
     expect(structure(run)).toEqual([
       [T.provisioning, "gotomeeting", null],
       [T.assignments, "gotomeeting-assignments", "gotomeeting"],
-      [T.assignment, "gotomeeting-assignments-group-gotomeeting-users", "gotomeeting-assignments"],
-      [T.assignment, "gotomeeting-assignments-user-alice-contoso-com", "gotomeeting-assignments"],
+      [
+        T.assignment,
+        "gotomeeting-assignments-group-gotomeeting-users-9150b28d",
+        "gotomeeting-assignments",
+      ],
+      [T.assignment, "gotomeeting-assignments-user-alice@contoso.com", "gotomeeting-assignments"],
       [T.gallery, "gotomeeting-gallery", "gotomeeting"],
       [T.app, "gotomeeting-gallery-app", "gotomeeting-gallery"],
       [T.job, "gotomeeting-provisioning", "gotomeeting"],
@@ -91,12 +95,12 @@ describe("connector gotomeeting (the tutorial's flow)", () => {
       displayName: "GoToMeeting",
       templateId: "template-of-GoToMeeting",
     });
-    expect(run.byName("gotomeeting-assignments-user-alice-contoso-com").inputs).toEqual({
+    expect(run.byName("gotomeeting-assignments-user-alice@contoso.com").inputs).toEqual({
       appRoleId: USER_ROLE_ID,
       principalObjectId: objectIdFor("alice@contoso.com"),
       resourceObjectId: SP_OBJECT_ID,
     });
-    expect(run.byName("gotomeeting-assignments-group-gotomeeting-users").inputs).toEqual({
+    expect(run.byName("gotomeeting-assignments-group-gotomeeting-users-9150b28d").inputs).toEqual({
       appRoleId: USER_ROLE_ID,
       principalObjectId: objectIdFor("GoToMeeting Users"),
       resourceObjectId: SP_OBJECT_ID,
@@ -177,7 +181,13 @@ describe("connector gotomeeting (the tutorial's flow)", () => {
 
   it("exports the ids, the assigned principals and the job's status", async () => {
     const run = await runStack(BASE);
+    // The application (client) id, not ApplicationFromTemplate's "/applications/{objectId}" (F10).
     expect(run.outputs.applicationId).toEqual({ known: true, secret: false, value: APP_ID });
+    expect(run.outputs.applicationObjectId).toEqual({
+      known: true,
+      secret: false,
+      value: APP_OBJECT_ID,
+    });
     expect(run.outputs.servicePrincipalObjectId).toEqual({
       known: true,
       secret: false,
@@ -253,21 +263,18 @@ describe("pilot stage", () => {
       assignments: [{ group: "Everyone" }],
     });
     expect(run.ofType(T.assignment).map((r) => r.name)).toEqual([
-      "gotomeeting-assignments-user-pilot-contoso-com",
+      "gotomeeting-assignments-user-pilot@contoso.com",
     ]);
     const pilot = run.byName("gotomeeting-provisioning-pilot");
     expect(pilot.type).toBe(T.onDemand);
     expect(pilot.parent).toBe("gotomeeting-provisioning");
-    expect(pilot.inputs).toEqual({
-      servicePrincipalId: SP_RESOURCE_ID,
-      synchronizationJobId: JOB_RESOURCE_ID,
-      parameters: [
-        {
-          ruleId: USER_RULE_ID,
-          subjects: [{ objectId: objectIdFor("pilot@contoso.com"), objectTypeName: "User" }],
-        },
-      ],
-      triggers: { pilot: objectIdFor("pilot@contoso.com") },
+    // Our own resource, not azuread's: it waits for Test Connection and reads Graph's verdict (F9).
+    expect(pilot.inputs).toMatchObject({
+      servicePrincipalId: SP_OBJECT_ID,
+      jobId: JOB_ID,
+      ruleId: USER_RULE_ID,
+      objectId: objectIdFor("pilot@contoso.com"),
+      ready: true,
     });
     expect(pilot.dependsOn).toContain("gotomeeting-provisioning-status");
   });
@@ -277,9 +284,14 @@ describe("pilot stage", () => {
       ...BASE,
       assignments: [{ user: "pilot@contoso.com" }, { group: "Everyone" }],
     });
-    expect(run.ofType(T.assignment).map((r) => r.name)).toEqual([
-      "gotomeeting-assignments-user-pilot-contoso-com",
+    expect(
+      run
+        .ofType(T.assignment)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
       "gotomeeting-assignments-group-everyone",
+      "gotomeeting-assignments-user-pilot@contoso.com",
     ]);
     expect(run.ofType(T.onDemand)).toEqual([]);
   });
@@ -337,7 +349,7 @@ describe("roles", () => {
     await expect(
       runStack({ ...BASE, assignments: [{ user: "a@contoso.com", role: "Presenter" }] }),
     ).rejects.toThrow(
-      'assignments[0].role: the app has no role "Presenter"; roles it offers: "User" (User), "msiam_access" (msiam_access). Set role to one of them.',
+      `assignments[0].role: the app has no role "Presenter"; roles it offers: "User" (User, ${USER_ROLE_ID}), "msiam_access" (${MSIAM_ROLE_ID}). Set role to one of them.`,
     );
   });
 
@@ -358,7 +370,7 @@ describe("roles", () => {
       allowDefaultAccessRole: true,
       assignments: [{ user: "a@contoso.com", role: "msiam_access" }],
     });
-    expect(run.byName("gotomeeting-assignments-user-a-contoso-com").inputs.appRoleId).toBe(
+    expect(run.byName("gotomeeting-assignments-user-a@contoso.com").inputs.appRoleId).toBe(
       MSIAM_ROLE_ID,
     );
     const zero = await runStack({
@@ -366,8 +378,9 @@ describe("roles", () => {
       allowDefaultAccessRole: true,
       assignments: [{ user: "a@contoso.com", role: "Default Access" }],
     });
-    expect(zero.byName("gotomeeting-assignments-user-a-contoso-com").inputs.appRoleId).toBe(
-      "00000000-0000-0000-0000-000000000000",
+    // "Default Access" is the portal's name for the app's msiam_access role (F11), whatever its id.
+    expect(zero.byName("gotomeeting-assignments-user-a@contoso.com").inputs.appRoleId).toBe(
+      MSIAM_ROLE_ID,
     );
   });
 
@@ -419,10 +432,10 @@ describe("attribute mappings and GoToMeeting users", () => {
       ],
     });
     expect(run.ofType(T.gotoUser).map((r) => [r.name, r.parent])).toEqual([
-      ["goto-users-room-1-contoso-com", "goto-users"],
-      ["goto-users-breakglass-contoso-com", "goto-users"],
+      ["goto-users-room.1@contoso.com", "goto-users"],
+      ["goto-users-breakglass@contoso.com", "goto-users"],
     ]);
-    expect(run.byName("goto-users-breakglass-contoso-com").inputs).toMatchObject({
+    expect(run.byName("goto-users-breakglass@contoso.com").inputs).toMatchObject({
       userName: "breakglass@contoso.com",
       givenName: "Break",
       familyName: "Glass",
@@ -432,6 +445,96 @@ describe("attribute mappings and GoToMeeting users", () => {
       known: true,
       secret: false,
       value: { "Room.1@contoso.com": "1001", "breakglass@contoso.com": "1002" },
+    });
+  });
+});
+
+describe("what the vendors document, before anything is created", () => {
+  it("refuses a gallery app that offers no automatic provisioning, naming connector goto", async () => {
+    await expect(
+      runStack(BASE, { overrides: { applicationTemplate: { supportedProvisioningTypes: [] } } }),
+    ).rejects.toThrow(
+      'The gallery app "GoToMeeting" (template template-of-GoToMeeting) offers no automatic provisioning: its supportedProvisioningTypes is [], without "sync". Nothing was created. Microsoft retired the GoToMeeting app\'s provisioning; use its successor: connector: goto (the "GoTo" gallery app).',
+    );
+  });
+
+  it("takes the one role the app offers when an entry names none", async () => {
+    const run = await runStack({ ...BASE, assignments: [{ group: "G" }] });
+    expect(run.byName("gotomeeting-assignments-group-g").inputs.appRoleId).toBe(USER_ROLE_ID);
+  });
+
+  it("refuses to default to Default Access when that is all the app offers", async () => {
+    const onlyMsiam = [
+      {
+        id: MSIAM_ROLE_ID,
+        value: "",
+        displayName: "msiam_access",
+        enabled: true,
+        allowedMemberTypes: ["User"],
+        description: "msiam_access",
+      },
+    ];
+    await expect(
+      runStack(
+        { ...BASE, assignments: [{ group: "G" }] },
+        { overrides: { appRoles: { roles: onlyMsiam } } },
+      ),
+    ).rejects.toThrow(
+      `assignments[0]: the app offers only the Default Access role ("msiam_access" (${MSIAM_ROLE_ID}));`,
+    );
+    const allowed = await runStack(
+      { ...BASE, allowDefaultAccessRole: true, assignments: [{ group: "G" }] },
+      { overrides: { appRoles: { roles: onlyMsiam } } },
+    );
+    expect(allowed.byName("gotomeeting-assignments-group-g").inputs.appRoleId).toBe(MSIAM_ROLE_ID);
+  });
+
+  it("refuses Default Access named by its per-app GUID, as by its name", async () => {
+    await expect(
+      runStack({ ...BASE, assignments: [{ user: "a@contoso.com", role: MSIAM_ROLE_ID }] }),
+    ).rejects.toThrow(`assignments[0].role: "${MSIAM_ROLE_ID}" is the Default Access role`);
+  });
+
+  it("orders every write to the job's synchronization: Test Connection, secrets, mappings, status, pilot", async () => {
+    const run = await runStack({
+      ...BASE,
+      pilotUser: "alice@contoso.com",
+      attributeMappings: [{ target: "userName", source: "userPrincipalName", matchingPriority: 1 }],
+    });
+    expect(run.byName("gotomeeting-provisioning-secrets").dependsOn).toContain(
+      "gotomeeting-provisioning-test-connection",
+    );
+    expect(run.byName("gotomeeting-provisioning-user-mappings").dependsOn).toContain(
+      "gotomeeting-provisioning-secrets",
+    );
+    expect(run.byName("gotomeeting-provisioning-status").dependsOn).toContain(
+      "gotomeeting-provisioning-user-mappings",
+    );
+    expect(run.byName("gotomeeting-provisioning-pilot").dependsOn).toContain(
+      "gotomeeting-provisioning-status",
+    );
+  });
+
+  it("checks the credential keys against the template's metadata and passes allowMassDeletion", async () => {
+    const run = await runStack({ ...BASE, allowMassDeletion: true });
+    expect(run.byName("gotomeeting-provisioning-template").inputs.credentialKeys).toEqual([
+      "UserName",
+      "Password",
+    ]);
+    expect(run.byName("gotomeeting-provisioning-status").inputs.allowMassDeletion).toBe(true);
+  });
+
+  it("waits for credentials while provisioning is off and none are set: no Test Connection, no secrets", async () => {
+    const { adminUserName: _u, adminPassword: _p, ...rest } = BASE;
+    const run = await runStack({ ...rest, provisioningEnabled: false }, { secretKeys: [] });
+    expect(run.ofType(T.testConnection)).toEqual([]);
+    expect(run.ofType(T.secret)).toEqual([]);
+    expect(run.byName("gotomeeting-provisioning-status").inputs.enabled).toBe(false);
+    expect(run.outputs.pendingManualStep).toEqual({
+      known: true,
+      secret: false,
+      value:
+        "Admin credentials pending: set adminUserName and the secret adminPassword, then run pulumi up; Test Connection and the settings wait until then.",
     });
   });
 });

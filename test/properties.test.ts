@@ -5,12 +5,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, KNOWN_KEYS, SECRET_KEYS, validateConfig } from "../config/schema";
-import { synchronizationTemplateProvider } from "../components/synchronizationTemplate";
-import { testConnectionProvider } from "../components/testConnection";
-import { attributeMappingsProvider } from "../components/attributeMappings";
-import { provisioningStatusProvider } from "../components/provisioningStatus";
-import { guardedSynchronizationSecretProvider } from "../components/guardedSynchronizationSecret";
-import { goToMeetingUserProvider } from "../components/goToMeetingUser";
+import { synchronizationTemplateProvider } from "../providers/synchronizationTemplate";
+import { testConnectionProvider } from "../providers/testConnection";
+import { attributeMappingsProvider } from "../providers/attributeMappings";
+import { provisioningStatusProvider } from "../providers/provisioningStatus";
+import { guardedSynchronizationSecretProvider } from "../providers/synchronizationSettings";
+import { goToMeetingUserProvider } from "../providers/goToMeetingUser";
 
 // PROPERTY_RUNS=5000 npx vitest run test/properties.test.ts searches harder (slower).
 const RUNS = { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) };

@@ -43,7 +43,8 @@ const APP_ROLES = [
   },
   {
     id: "7dfd756e-8c27-4472-b2b7-38c17fc5de5e",
-    value: "msiam_access",
+    // Default Access: value null, which the azuread data source reports as "" (F11).
+    value: "",
     displayName: "msiam_access",
     enabled: true,
     allowedMemberTypes: ["User"],
@@ -80,8 +81,9 @@ function answer(
     case "azuread:index/applicationFromTemplate:ApplicationFromTemplate":
       return {
         id: `/applications/${APP_OBJECT_ID}`,
+        // @pulumi/azuread 6.9.1: applicationId is the resource id "/applications/{objectId}" (F10).
         extra: {
-          applicationId: APP_ID,
+          applicationId: `/applications/${APP_OBJECT_ID}`,
           applicationObjectId: APP_OBJECT_ID,
           servicePrincipalId: `/servicePrincipals/${sp}`,
           servicePrincipalObjectId: sp,
@@ -160,7 +162,7 @@ function invokeResult(token: string, args: PropertyMap, sp: string): PropertyMap
         categories: ["collaboration"],
       };
     case "azuread:index/getServicePrincipal:getServicePrincipal":
-      return { ...args, id: sp, objectId: sp, appRoles: APP_ROLES };
+      return { ...args, id: sp, objectId: sp, clientId: APP_ID, appRoles: APP_ROLES };
     case "azuread:index/getUser:getUser":
       return { ...args, id: "user", objectId: objectIdFor(String(args.userPrincipalName)) };
     case "azuread:index/getGroup:getGroup":
@@ -285,8 +287,8 @@ async function main(): Promise<void> {
   server.addService(resourceRpc.ResourceMonitorService, monitor);
   const address = await bindLoopback(server);
 
-  // The arguments and environment pulumi-language-nodejs gives the program (Pulumi.yaml has no
-  // `main`, so the entry point "." resolves through package.json to index.ts).
+  // The arguments and environment pulumi-language-nodejs gives the program (Pulumi.yaml's `main:
+  // index.ts` names the entry point; package.json's `exports` are the library's, not the program's).
   const args = [
     require.resolve("@pulumi/pulumi/cmd/run", { paths: [job.root] }),
     `--monitor=${address}`,
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
     `--root-directory=${job.root}`,
     "--parallel=16",
     ...(job.dryRun ? ["--dry-run"] : []),
-    ".",
+    "index.ts",
   ];
   const child = spawn(process.execPath, args, {
     cwd: job.root,

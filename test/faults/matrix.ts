@@ -8,15 +8,21 @@
 // Used by test/faultMatrix.test.ts (assertions) and scripts/reliability.ts (docs/reliability.md).
 import { isDeepStrictEqual } from "node:util";
 import type * as pulumi from "@pulumi/pulumi";
-import { GraphFake, INJECTED_FAULT_ERRORS, connectorTemplate } from "../fakes/graphFake";
+import {
+  CONNECTOR_RULE_ID,
+  GraphFake,
+  INJECTED_FAULT_ERRORS,
+  connectorTemplate,
+} from "../fakes/graphFake";
 import type { GraphFaultStatus } from "../fakes/graphFake";
 import { GoToFake } from "../fakes/gotoFake";
-import { synchronizationTemplateProvider } from "../../components/synchronizationTemplate";
-import { testConnectionProvider } from "../../components/testConnection";
-import { attributeMappingsProvider } from "../../components/attributeMappings";
-import { provisioningStatusProvider } from "../../components/provisioningStatus";
-import { guardedSynchronizationSecretProvider } from "../../components/guardedSynchronizationSecret";
-import { goToMeetingUserProvider } from "../../components/goToMeetingUser";
+import { synchronizationTemplateProvider } from "../../providers/synchronizationTemplate";
+import { testConnectionProvider } from "../../providers/testConnection";
+import { attributeMappingsProvider } from "../../providers/attributeMappings";
+import { provisioningStatusProvider } from "../../providers/provisioningStatus";
+import { guardedSynchronizationSecretProvider } from "../../providers/synchronizationSettings";
+import { goToMeetingUserProvider } from "../../providers/goToMeetingUser";
+import { provisionOnDemandProvider } from "../../providers/provisionOnDemand";
 
 // ---- the fault columns -----------------------------------------------------------------------
 
@@ -31,7 +37,12 @@ export type FaultId =
   | "404-after-create"
   | "409"
   | "403"
-  | "lost-response";
+  | "lost-response"
+  | "cut-off"
+  | "wrong-content-type"
+  | "echo"
+  | "redirect"
+  | "retry-after-0";
 
 export interface Fault {
   id: FaultId;
@@ -91,15 +102,45 @@ export const FAULTS: readonly Fault[] = [
     description:
       "the fake applies the request, then resets the connection: it happened, but the client never hears",
   },
+  {
+    id: "cut-off",
+    label: "cut-off body",
+    description:
+      "the fake applies the request, sends the headers with the full Content-Length and JSON content type, then part of the body, and closes",
+  },
+  {
+    id: "wrong-content-type",
+    label: "wrong content type",
+    description:
+      "the fake applies the request and answers its usual status with a body of another type (Graph: `text/plain`; GoTo: an HTML page)",
+  },
+  {
+    id: "echo",
+    label: "echo",
+    description:
+      "an error (400) whose body repeats the request: method, URL, every header (Authorization included) and the raw body",
+  },
+  {
+    id: "redirect",
+    label: "redirect",
+    description:
+      "a 307 to another origin, the request not applied; following it would resend the credentials there",
+  },
+  {
+    id: "retry-after-0",
+    label: "429 + Retry-After: 0",
+    description: "one 429 with `Retry-After: 0`, which must not become a hot loop",
+  },
 ];
 
 type FaultKind =
-  | { status: GraphFaultStatus | 503; retryAfter?: string | null }
-  | "reset"
-  | "hang"
-  | "reset-after-commit";
+  Parameters<GraphFake["inject"]>[0]["kind"] | Parameters<GoToFake["inject"]>[0]["kind"];
 
-function injection(fault: FaultId): { kind: FaultKind; times: number } {
+/** Where a redirect fault points a GoTo request: another origin that is never contacted. */
+const ELSEWHERE = "http://127.0.0.1:9/elsewhere";
+
+function injection(fault: FaultId, api: Api): { kind: FaultKind; times: number } {
+  const graph = api === "Microsoft Graph";
   switch (fault) {
     case "429+retry-after":
       return { kind: { status: 429, retryAfter: "0.05" }, times: 1 };
@@ -123,6 +164,19 @@ function injection(fault: FaultId): { kind: FaultKind; times: number } {
       return { kind: { status: 403 }, times: PERSISTENT };
     case "lost-response":
       return { kind: "reset-after-commit", times: 1 };
+    case "cut-off":
+      return { kind: graph ? "cut-off" : "truncate", times: 1 };
+    case "wrong-content-type":
+      return { kind: graph ? "wrong-content-type" : "html", times: 1 };
+    case "echo":
+      return { kind: graph ? { echo: true, status: 400 } : { echo: 400 }, times: 1 };
+    case "redirect":
+      return {
+        kind: graph ? { redirect: 307 } : { redirect: 307, location: ELSEWHERE },
+        times: 1,
+      };
+    case "retry-after-0":
+      return { kind: { status: 429, retryAfter: "0" }, times: 1 };
   }
 }
 
@@ -244,12 +298,18 @@ function snapshot(env: Env): unknown {
 export function normaliseText(text: string, jobId = ""): string {
   let out = text;
   if (jobId) out = out.split(jobId).join("<jobId>");
-  return out
-    .split(SP_ID)
-    .join("<sp>")
-    .replace(/http:\/\/127\.0\.0\.1:\d+/g, "http://<fake>")
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
-    .replace(/gave up after \d+ attempts in \d+ ms/g, "gave up after <n> attempts in <n> ms");
+  return (
+    out
+      .split(SP_ID)
+      .join("<sp>")
+      .replace(/http:\/\/127\.0\.0\.1:\d+/g, "http://<fake>")
+      .replace(/127\.0\.0\.1:\d+/g, "<fake>")
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>")
+      // Minted fresh by each fake: the portal's tokens and a cycle's activity id.
+      .replace(/portal-(access|refresh)-[0-9a-f]+/g, "portal-$1-<token>")
+      .replace(/"activityIdentifier":"[0-9a-f-]{36}"/g, '"activityIdentifier":"<guid>"')
+      .replace(/gave up after \d+ attempts in \d+ ms/g, "gave up after <n> attempts in <n> ms")
+  );
 }
 
 function normalise(value: unknown, env: Env): unknown {
@@ -265,6 +325,7 @@ export type ResourceName =
   | "AttributeMappings"
   | "ProvisioningStatus"
   | "GuardedSynchronizationSecret"
+  | "ProvisionOnDemand"
   | "GoToMeetingUser";
 
 export const RESOURCES: readonly ResourceName[] = [
@@ -273,6 +334,7 @@ export const RESOURCES: readonly ResourceName[] = [
   "AttributeMappings",
   "ProvisioningStatus",
   "GuardedSynchronizationSecret",
+  "ProvisionOnDemand",
   "GoToMeetingUser",
 ];
 
@@ -329,11 +391,15 @@ const mappingsP = attributeMappingsProvider;
 const statusP = provisioningStatusProvider;
 const secretP = guardedSynchronizationSecretProvider;
 const userP = goToMeetingUserProvider;
+const pilotP = provisionOnDemandProvider;
+/** The pilot user the provisionOnDemand rows provision. */
+const PILOT = "9bb0f679-a883-4a6f-8260-35b491b8b8c8";
 
 const templateInputs = () => ({
   servicePrincipalId: SP_ID,
   connector: "goto" as const,
   galleryApp: "GoTo",
+  credentialKeys: [] as string[],
 });
 const credentials = (password: string) => [
   { key: "UserName", value: ADMIN_USER },
@@ -354,10 +420,11 @@ const mappingInputs = (env: Env, withTitle = false) => ({
     ...(withTitle ? [{ target: "title", source: "department" }] : []),
   ],
 });
-const statusInputs = (env: Env, enabled: boolean) => ({
+const statusInputs = (env: Env, enabled: boolean, allowMassDeletion = false) => ({
   servicePrincipalId: SP_ID,
   jobId: env.jobId,
   enabled,
+  allowMassDeletion,
 });
 const notification = (threshold: number) =>
   JSON.stringify({
@@ -438,6 +505,40 @@ export const OPERATIONS: readonly Operation[] = [
       // The admin's password was changed in GoTo; the stack now declares the new one.
       g.setValidCredentials(SP_ID, { UserName: ADMIN_USER, Password: NEW_ADMIN_PASSWORD });
       return () => testP.update!(id, outs!, testInputs(env, NEW_ADMIN_PASSWORD));
+    },
+  },
+  {
+    resource: "TestConnection",
+    operation: "create (goto, authorized)",
+    api: "Microsoft Graph",
+    provider: testP,
+    steps: [
+      secretsStep("GET"),
+      jobStep("POST", "POST validateCredentials", "/validateCredentials"),
+    ],
+    async prepare(env) {
+      seedGraph(env);
+      env.graph!.authorizeInPortal(SP_ID);
+      return () => testP.create({ servicePrincipalId: SP_ID, jobId: env.jobId, connector: "goto" });
+    },
+  },
+  {
+    resource: "AttributeMappings",
+    operation: "create (expression)",
+    api: "Microsoft Graph",
+    provider: mappingsP,
+    steps: [
+      jobStep("GET", "GET schema", "/schema"),
+      jobStep("POST", "POST parseExpression", "/schema/parseExpression"),
+      jobStep("PUT", "PUT schema", "/schema"),
+    ],
+    async prepare(env) {
+      seedGraph(env);
+      return () =>
+        mappingsP.create({
+          ...mappingInputs(env),
+          mappings: [{ target: "displayName", expression: 'Join(" ", [givenName], [surname])' }],
+        });
     },
   },
   {
@@ -532,6 +633,19 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   {
+    resource: "ProvisioningStatus",
+    operation: "update (release TooManyDeletes)",
+    api: "Microsoft Graph",
+    provider: statusP,
+    steps: [jobStep("GET", "GET job"), jobStep("POST", "POST restart", "/restart")],
+    async prepare(env) {
+      seedGraph(env);
+      const { id, outs } = await statusP.create(statusInputs(env, true));
+      env.graph!.quarantine(SP_ID, env.jobId, "TooManyDeletes", { at: "2026-11-30T08:00:00Z" });
+      return () => statusP.update!(id, outs!, statusInputs(env, true, true));
+    },
+  },
+  {
     resource: "GuardedSynchronizationSecret",
     operation: "create",
     api: "Microsoft Graph",
@@ -564,6 +678,24 @@ export const OPERATIONS: readonly Operation[] = [
       seedGraph(env);
       const { id, outs } = await secretP.create(secretInputs());
       return () => secretP.read!(id, outs!);
+    },
+  },
+  {
+    resource: "ProvisionOnDemand",
+    operation: "create",
+    api: "Microsoft Graph",
+    provider: pilotP,
+    steps: [jobStep("POST", "POST provisionOnDemand", "/provisionOnDemand")],
+    async prepare(env) {
+      seedGraph(env);
+      return () =>
+        pilotP.create({
+          servicePrincipalId: SP_ID,
+          jobId: env.jobId,
+          ruleId: CONNECTOR_RULE_ID,
+          objectId: PILOT,
+          ready: true,
+        });
     },
   },
   {
@@ -651,6 +783,7 @@ export const NO_IO: readonly { resource: ResourceName; operations: string[] }[] 
   { resource: "AttributeMappings", operations: ["check", "diff"] },
   { resource: "ProvisioningStatus", operations: ["check", "diff", "delete"] },
   { resource: "GuardedSynchronizationSecret", operations: ["check", "diff", "delete"] },
+  { resource: "ProvisionOnDemand", operations: ["check", "diff", "read", "delete"] },
   { resource: "GoToMeetingUser", operations: ["check", "diff"] },
 ];
 
@@ -740,11 +873,13 @@ export function clarityProblems(message: string, api: Api, status: number | unde
   if (passedThrough && status !== undefined && !message.includes(`HTTP ${status}`)) {
     problems.push(`does not give the HTTP status ${status}`);
   }
+  const injected = INJECTED_FAULT_ERRORS[status as GraphFaultStatus] as
+    { code: string } | undefined;
   if (
     passedThrough &&
     api === "Microsoft Graph" &&
-    status !== undefined &&
-    !message.includes(INJECTED_FAULT_ERRORS[status as GraphFaultStatus].code)
+    injected !== undefined &&
+    !message.includes(injected.code)
   ) {
     problems.push("does not give Graph's error code");
   }
@@ -786,7 +921,7 @@ async function runOnce(
     env.resetRequests();
     const before = snapshot(env);
     if (fault) {
-      const { kind, times } = injection(fault.id);
+      const { kind, times } = injection(fault.id, op.api);
       env.inject({ method: fault.step.method, path: fault.step.path(env), kind, times });
     }
     const started = performance.now();
@@ -883,10 +1018,24 @@ async function runNoIo(entry: (typeof NO_IO)[number]): Promise<NoIoRow> {
       AttributeMappings: () => mappingInputs(env),
       ProvisioningStatus: () => statusInputs(env, true),
       GuardedSynchronizationSecret: () => secretInputs(),
+      ProvisionOnDemand: () => ({
+        servicePrincipalId: SP_ID,
+        jobId: env.jobId,
+        ruleId: CONNECTOR_RULE_ID,
+        objectId: PILOT,
+        ready: true,
+      }),
       GoToMeetingUser: () => ({ ...ada }),
     };
     const news = inputs[entry.resource]();
-    const olds = { ...news, live: [], credentialsHash: "", scheduleState: "Active", userKey: "1" };
+    const olds = {
+      ...news,
+      live: [],
+      credentialsHash: "",
+      scheduleState: "Active",
+      userKey: "1",
+      result: "Success",
+    };
     for (const method of entry.operations) {
       if (method === "check") await p.check!(olds, news);
       if (method === "diff") await p.diff!("id", olds, news);
@@ -1020,12 +1169,15 @@ export function renderReliability(result: MatrixResult, meta: RenderMeta): strin
     "| | Microsoft Graph (`lib/graph.ts`) | GoTo (`lib/goto.ts`) |",
     "| --- | --- | --- |",
     "| Statuses retried (reads, idempotent writes) | 429, 502, 503, 504 | 429, 502, 503, 504 |",
-    "| Statuses retried (writes that must not repeat) | 429, 503 (`POST …/start`) | 429 (`POST /Users`) |",
-    "| Reset or timeout | retried, except for writes that must not repeat | same |",
-    "| Wait between attempts | `Retry-After` (seconds or HTTP date) when sent, else exponential backoff from `apiRetryBaseSeconds` (default 1 s), jittered, at most 60 s | same; every attempt also waits for its slot at `gotoRequestsPerSecond` (default 10) |",
-    "| Limits | `apiTimeoutSeconds` per attempt (default 60), `apiRetryBudgetSeconds` for all attempts of a call (default 300) | same |",
-    "| 404 | retried during Entra's replication grace where an object may be new: SynchronizationTemplate create, and create and update of TestConnection, ProvisioningStatus and GuardedSynchronizationSecret (5 min), AttributeMappings create and its template lookup (2 min); a read takes it as deletion | taken as the answer (a read or delete: gone) |",
-    "| Lost answer to a write that must not repeat | fails, saying the outcome is unknown; the next `pulumi up` reads the job before starting it | `POST /Users`: the user is looked up by userName; found → taken (and patched), absent → posted again |",
+    "| Statuses retried (writes that must not repeat) | 429, 503 (`POST …/start`, `…/restart`) | 429 (`POST /Users`) |",
+    "| 409 | retried on every synchronization write and on Test Connection (the request did nothing; hamilton and TF azuread do the same) | taken as the answer |",
+    "| Reset, timeout, cut-off or unreadable answer | retried, except for writes that must not repeat (their outcome is then reported as unknown) | same; `POST /Users` looks the user up by its marker |",
+    "| Redirect (3xx) | never followed: an error naming the status and the Location's origin | same |",
+    "| Wait between attempts | `Retry-After` (seconds or HTTP date) when positive; a `Retry-After` of 0 or in the past waits at least `apiRetryBaseSeconds` × attempt; else exponential backoff from `apiRetryBaseSeconds` (default 1 s), jittered, at most 60 s | same; every attempt also waits for its slot at `gotoRequestsPerSecond` (default 10) |",
+    "| Limits | `apiTimeoutSeconds` per attempt (default 60, shortened to what is left of the budget), `apiRetryBudgetSeconds` for the whole operation (default 300) | same |",
+    "| 404, 401 `UnknownError`, 403, 409 right after creation | retried for up to 5 min (Entra's replication, F5) in the first call of every create: SynchronizationTemplate, TestConnection, AttributeMappings, ProvisioningStatus, GuardedSynchronizationSecret; later a 404 on a read is taken as deletion | 404 taken as the answer (a read or delete: gone) |",
+    "| Error bodies | every secret in play (tokens, the admin password, minted tokens) removed in raw, JSON-escaped, URL-encoded and base64 forms, and any `Authorization` value, before the message is cut | same |",
+    "| Lost answer to a write that must not repeat | fails, saying the outcome is unknown; the next `pulumi up` reads the job before starting it | `POST /Users`: a user found by userName is taken only with the marker this create wrote; otherwise posted again or reported |",
     "",
     "## Summary",
     "",

@@ -10,7 +10,10 @@ export { DYNAMIC_OUTPUTS, TEMPLATE_ID, USER_RULE_ID } from "./tenant";
 
 export const PROJECT = "gotomeeting-provisioning";
 export const SP_OBJECT_ID = "5a1e7c1d-0000-4000-8000-00000000a5b0";
+/** The application (client) id of the instantiated app. */
 export const APP_ID = "11111111-2222-4333-8444-555555555555";
+/** The application registration's object id. */
+export const APP_OBJECT_ID = "22222222-2222-4222-8222-222222222222";
 export const USER_ROLE_ID = "a1b2c3d4-1111-4222-8333-444455556666";
 export const MSIAM_ROLE_ID = "7dfd756e-8c27-4472-b2b7-38c17fc5de5e";
 export const JOB_ID = "GoToMeeting.0f0e0d0c0b0a09080706050403020100";
@@ -36,9 +39,11 @@ export const APP_ROLES = [
     allowedMemberTypes: ["User"],
     description: "User",
   },
+  // Gallery apps' Default Access role: per-app GUID, value null (F11, [S74]); the azuread data
+  // source reports a null value as "".
   {
     id: MSIAM_ROLE_ID,
-    value: "msiam_access",
+    value: "",
     displayName: "msiam_access",
     enabled: true,
     allowedMemberTypes: ["User"],
@@ -89,9 +94,11 @@ export async function runStack(
           case "azuread:index/applicationFromTemplate:ApplicationFromTemplate":
             return {
               id: `/applications/${APP_ID}`,
+              // @pulumi/azuread 6.9.1 documents applicationId as the resource id "/applications/{objectId}"
+              // (entra-goto-facts F10); the client id comes from the service principal.
               state: {
-                applicationId: APP_ID,
-                applicationObjectId: "22222222-2222-4222-8222-222222222222",
+                applicationId: `/applications/${APP_OBJECT_ID}`,
+                applicationObjectId: APP_OBJECT_ID,
                 servicePrincipalId: `/servicePrincipals/${SP_OBJECT_ID}`,
                 servicePrincipalObjectId: SP_OBJECT_ID,
               },
@@ -130,11 +137,15 @@ export async function runStack(
               ...args.inputs,
               id: "tmpl",
               templateId: `template-of-${String(args.inputs.displayName)}`,
+              // Provisioning-capable gallery apps list "sync" (entra-goto-facts §1a).
+              supportedProvisioningTypes: options.overrides?.applicationTemplate
+                ?.supportedProvisioningTypes ?? ["sync"],
             };
           case "azuread:index/getServicePrincipal:getServicePrincipal":
             return {
               ...args.inputs,
               id: SP_OBJECT_ID,
+              clientId: APP_ID,
               appRoles: options.overrides?.appRoles?.roles ?? APP_ROLES,
             };
           case "azuread:index/getUser:getUser":
