@@ -2,6 +2,7 @@
 // place that knows how Pulumi stores values: scalars as strings, structured values as JSON text.
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ConfigError,
   KNOWN_KEYS,
   PROJECT,
   ProvisioningConfig,
@@ -20,15 +21,25 @@ const STRUCTURED = new Set([
 ]);
 
 export function readRawConfig(): RawConfig {
+  return rawConfigFromMap(pulumi.runtime.allConfig(), isConfigSecret);
+}
+
+/**
+ * The same from a runtime config map ("project:key" → text), for tools that hold a stack's config
+ * without a running engine (`npm run plan` validates with it before it evaluates the program).
+ */
+export function rawConfigFromMap(
+  all: Record<string, string>,
+  isSecret: (fullKey: string) => boolean,
+): RawConfig {
   const prefix = `${PROJECT}:`;
-  const all = pulumi.runtime.allConfig();
   const values: Record<string, unknown> = {};
   const secretKeys = new Set<string>();
   for (const [fullKey, text] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     values[key] = STRUCTURED.has(key) ? parseStructured(text) : text;
-    if (isConfigSecret(fullKey)) secretKeys.add(key);
+    if (isSecret(fullKey)) secretKeys.add(key);
   }
   return { values, secretKeys };
 }
@@ -65,7 +76,15 @@ export interface LoadedConfig {
 }
 
 export function loadConfig(): LoadedConfig {
-  const settings = validateConfig(readRawConfig());
+  let settings: ProvisioningConfig;
+  try {
+    settings = validateConfig(readRawConfig());
+  } catch (err) {
+    // RunError: the engine prints its message alone, without a Node stack trace and the problem
+    // list a second time (seen with the real engine, test/realEngine.test.ts).
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
   const cfg = new pulumi.Config(PROJECT);
   return {
     settings,

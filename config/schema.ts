@@ -1,82 +1,62 @@
 // Stack config → validated settings. Pure: no Pulumi runtime, so every rule is table-tested and
 // every bad value fails before a single resource is registered (nothing reaches Entra or GoTo).
+// The rules shared with the components and providers live in model/; this file adds what only a
+// stack file has: value types as text, unknown keys, secrets stored in plaintext, provider settings.
 import { z } from "zod";
-import { validateMappingSpecs, type AttributeMappingSpec } from "../components/attributeMappings";
-import { validateGoToUser } from "../components/goToMeetingUser";
+import { type Connector, PACKAGE } from "../model/connector";
+import { INPUT_KEYS } from "../model/goToUser";
+import { type GoToMeetingUserInputs, validateGoToUser } from "../model/goToUser";
+import type { MonitoringSettings } from "../model/monitoring";
+import {
+  type AssignmentArgs,
+  type DeclaredMapping,
+  type ProvisioningSettings,
+  isEmail,
+  normalizeProvisioning,
+} from "../model/provisioning";
+import { describe } from "../model/text";
+import { didYouMean, nearestKey } from "./suggest";
 
-export const PROJECT = "gotomeeting-provisioning";
+export const PROJECT = PACKAGE;
 
-export type Connector = "gotomeeting" | "goto";
+export type { Connector } from "../model/connector";
+export type { MonitoringSettings } from "../model/monitoring";
+export type { Assignment, NotificationSettings } from "../model/provisioning";
 
-/** Gallery display names per connector: the legacy app of the tutorial and its successor. */
-export const GALLERY_APP: Record<Connector, string> = { gotomeeting: "GoToMeeting", goto: "GoTo" };
-
-/** Gallery apps carry `msiam_access` ("Default Access") as their only default role (§1i). */
-export const DEFAULT_ACCESS_ROLE_ID = "00000000-0000-0000-0000-000000000000";
-const DEFAULT_ACCESS_NAMES = ["msiam_access", "default access"];
-
-export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** How a principal is named in config: an object id is used as given, anything else is looked up. */
-export type PrincipalRef = { kind: "objectId"; objectId: string } | { kind: "name"; name: string };
-
-export interface Assignment {
-  principalType: "User" | "Group";
-  principal: PrincipalRef;
-  /** As written in config: the key a reviewer recognises, and the stable part of resource names. */
-  principalText: string;
-  /** App role value or display name, resolved against the app's roles at deploy time. */
-  role: string;
-  /** Config path, so deploy-time errors (role not found) still point at the key. */
-  path: string;
+/** A `gotoUsers` entry: the user's inputs, and whether to keep the user in GoTo on delete. */
+export interface GoToUserConfig extends GoToMeetingUserInputs {
+  retainOnDelete?: boolean;
 }
 
-export interface NotificationSettings {
-  enabled: boolean;
-  recipients: string[];
-}
-
-export interface MonitoringSettings {
-  /** Existing Log Analytics workspace resource id, or undefined when one is created. */
-  workspaceId?: string;
-  /** Resource group (name) in which to create the workspace and the alert. */
-  resourceGroupName?: string;
-  /** Azure region for created resources. */
-  location: string;
-  retentionInDays: number;
-  /** Resource group that holds the alert rule and action group (defaults to the workspace's). */
-  alertResourceGroupName: string;
-}
-
-export interface ProvisioningConfig {
-  connector: Connector;
-  galleryApp: string;
+export interface ProvisioningConfig extends ProvisioningSettings {
   appDisplayName: string;
-  /** The assignments that are declared: only the pilot while `pilotUser` is set. */
-  assignments: Assignment[];
-  pilotUser?: Assignment;
-  allowDefaultAccessRole: boolean;
   adminUserName?: string;
   /** Whether a secret admin password is configured; its value never enters this object. */
   hasAdminPassword: boolean;
-  notification: NotificationSettings;
-  deleteThreshold: number;
-  scope: "assigned" | "all";
-  provisioningEnabled: boolean;
   synchronizationTemplateId?: string;
-  attributeMappings: { objectType: "User" | "Group"; mappings: AttributeMappingSpec[] }[];
   gotoUsers: GoToUserConfig[];
   monitoring?: MonitoringSettings;
-}
-
-export interface GoToUserConfig {
-  userName: string;
-  givenName: string;
-  familyName: string;
-  displayName?: string;
-  locale?: string;
-  timezone?: string;
-  adoptExisting?: boolean;
+  /** The API base URLs the dynamic providers will call (the defaults where not set). */
+  endpoints: Record<(typeof URL_KEYS)[number], string>;
+  /** Credential keys (SECRET_KEYS) that are set; their values never enter this object. */
+  secretsSet: (typeof SECRET_KEYS)[number][];
+  /** The GoToMeetingProvisioning arguments these settings came from (without the password). */
+  args: {
+    connector: Connector;
+    galleryApp?: string;
+    appDisplayName?: string;
+    assignments: AssignmentArgs[];
+    pilotUser?: string;
+    allowDefaultAccessRole: boolean;
+    adminUserName?: string;
+    notificationEmail?: string | string[];
+    deleteThreshold: number;
+    scope: "assigned" | "all";
+    provisioningEnabled: boolean;
+    allowMassDeletion: boolean;
+    synchronizationTemplateId?: string;
+    attributeMappings?: DeclaredMapping[];
+  };
 }
 
 /** What the loader hands over: raw config values plus how each secret key is stored. */
@@ -95,6 +75,15 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** The API base URLs and their defaults (Pulumi.yaml declares the same). */
+export const URL_KEYS = ["graphApiUrl", "gotoApiUrl", "gotoAuthUrl", "gotoAdminApiUrl"] as const;
+export const DEFAULT_URLS: Record<(typeof URL_KEYS)[number], string> = {
+  graphApiUrl: "https://graph.microsoft.com/v1.0",
+  gotoApiUrl: "https://api.getgo.com/identity/v1",
+  gotoAuthUrl: "https://authentication.logmeininc.com/oauth/token",
+  gotoAdminApiUrl: "https://api.getgo.com/admin/rest/v1",
+};
 
 /** Keys that hold credentials: they must be Pulumi secrets, never plaintext in a stack file. */
 export const SECRET_KEYS = [
@@ -118,6 +107,7 @@ export const KNOWN_KEYS = [
   "deleteThreshold",
   "scope",
   "provisioningEnabled",
+  "allowMassDeletion",
   "synchronizationTemplateId",
   "attributeMappings",
   "gotoUsers",
@@ -125,6 +115,8 @@ export const KNOWN_KEYS = [
   "graphApiUrl",
   "gotoApiUrl",
   "gotoAuthUrl",
+  "gotoAdminApiUrl",
+  "gotoAccountKey",
   "gotoClientId",
   "gotoRequestsPerSecond",
   "apiTimeoutSeconds",
@@ -132,8 +124,6 @@ export const KNOWN_KEYS = [
   "apiRetryBaseSeconds",
   ...SECRET_KEYS,
 ] as const;
-
-const OPT_OUT = "none";
 
 // Stack files hold strings for scalars ("true", "500"); structured values arrive parsed from JSON.
 const bool = (key: string) =>
@@ -150,11 +140,59 @@ const optionalText = (what: string) =>
       .optional(),
   );
 
-const url = (example: string) =>
+/** Hosts a test may reach over plain http: the machine itself, never the network. */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** An API base URL: https, or plain http to a loopback address (tests only, with a warning). */
+const url = (key: string, example: string, requireVersion: boolean) =>
   z
     .string({ error: `must be an absolute https URL, e.g. ${example}` })
-    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, `must be an absolute https URL, e.g. ${example}`)
-    .optional();
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text === undefined || text.trim() === "") return;
+      const fix = `e.g. pulumi config set ${key} ${example}`;
+      let u: URL;
+      try {
+        u = new URL(text.trim());
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: `${describe(text)} is not an absolute URL; it must be an https URL, ${fix}`,
+        });
+        return;
+      }
+      // Never echo a URL with credentials in it: they would land in CI logs.
+      if (u.username || u.password) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must not hold credentials (user:password@); remove them, ${fix}`,
+        });
+        return;
+      }
+      if (u.protocol === "http:" && !isLoopback(u.hostname)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${describe(text)} uses plain http; it must be https (http is accepted only for a loopback test address such as http://127.0.0.1:8080), ${fix}`,
+        });
+        return;
+      }
+      if (u.protocol !== "http:" && u.protocol !== "https:") {
+        ctx.addIssue({ code: "custom", message: `${describe(text)} must be an https URL, ${fix}` });
+        return;
+      }
+      if (requireVersion) {
+        const last = u.pathname.replace(/\/+$/, "").split("/").pop() ?? "";
+        if (!/^(v\d+(\.\d+)?|beta)$/i.test(last)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `${describe(text)} names no API version, so every request would miss it (for example /v1.0); end the URL with the version segment, ${fix}`,
+          });
+        }
+      }
+    });
 
 const positive = (what: string, integer: boolean) =>
   z
@@ -167,46 +205,45 @@ const positive = (what: string, integer: boolean) =>
     )
     .optional();
 
-const email = z.email({ error: "is not an e-mail address" });
-
-const assignmentSchema = z
-  .strictObject(
-    {
-      user: z
-        .string({ error: "must be a UPN or object id (text)" })
-        .trim()
-        .min(1, "must not be empty")
-        .optional(),
-      group: z
-        .string({ error: "must be a group display name or object id (text)" })
-        .trim()
-        .min(1, "must not be empty")
-        .optional(),
-      role: z
-        .string({ error: "must be an app role value or display name (text)" })
-        .trim()
-        .min(1, "must not be empty")
-        .optional(),
-    },
-    {
-      error: (iss) =>
-        iss.code === "unrecognized_keys"
-          ? `unknown key(s) ${iss.keys.join(", ")}; allowed: user, group, role`
-          : "must be an object like {user: alice@contoso.com, role: User}",
-    },
-  )
-  .superRefine((a, ctx) => {
-    if ((a.user === undefined) === (a.group === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          a.user === undefined
-            ? "set exactly one of user or group (found neither)"
-            : "set exactly one of user or group (found both); use two entries to assign both",
-      });
-    }
+/** zod's unknown-key issue as this project words it: each key with its nearest allowed one. */
+function unknownKeys(keys: readonly string[], allowed: readonly string[]): string {
+  const named = keys.map((k) => {
+    const near = nearestKey(k, allowed);
+    return near ? `${k} (did you mean ${near}?)` : k;
   });
+  return `unknown key${keys.length === 1 ? "" : "s"} ${named.join(", ")}; allowed: ${allowed.join(", ")}`;
+}
 
+// Exactly one of user or group is a rule of normalizeProvisioning (model/provisioning.ts), so it is
+// reported once, with the same words for the component's callers.
+const ASSIGNMENT_KEYS = ["user", "group", "role"] as const;
+const assignmentSchema = z.strictObject(
+  {
+    user: z
+      .string({ error: "must be a UPN or object id (text)" })
+      .trim()
+      .min(1, "must not be empty")
+      .optional(),
+    group: z
+      .string({ error: "must be a group display name or object id (text)" })
+      .trim()
+      .min(1, "must not be empty")
+      .optional(),
+    role: z
+      .string({ error: "must be an app role value or display name (text)" })
+      .trim()
+      .min(1, "must not be empty")
+      .optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? unknownKeys(iss.keys, ASSIGNMENT_KEYS)
+        : "must be an object like {user: alice@contoso.com, role: User}",
+  },
+);
+
+const MONITORING_KEYS = ["workspaceId", "resourceGroupName", "location", "retentionInDays"];
 const monitoringSchema = z
   .strictObject(
     {
@@ -229,7 +266,7 @@ const monitoringSchema = z
     {
       error: (iss) =>
         iss.code === "unrecognized_keys"
-          ? `unknown key(s) ${iss.keys.join(", ")}; allowed: workspaceId, resourceGroupName, location, retentionInDays`
+          ? unknownKeys(iss.keys, MONITORING_KEYS)
           : "must be an object: {workspaceId: …} or {resourceGroupName: …, location: …, retentionInDays: …}",
     },
   )
@@ -264,9 +301,8 @@ const baseSchema = z.object({
     .default("gotomeeting"),
   galleryApp: optionalText("the gallery app's display name (text), e.g. GoTo"),
   appDisplayName: optionalText("the enterprise app's name (text)"),
-  assignments: z
-    .array(assignmentSchema, { error: "must be a list of {user|group, role}" })
-    .default([]),
+  // Parsed entry by entry (parseAssignments), so one bad entry does not hide the rules of the rest.
+  assignments: z.unknown().optional(),
   pilotUser: optionalText("a UPN or object id (text)"),
   allowDefaultAccessRole: bool("allowDefaultAccessRole").default(false),
   adminUserName: optionalText("the GoToMeeting admin's e-mail address (text)"),
@@ -285,15 +321,26 @@ const baseSchema = z.object({
     .default(500),
   scope: z.enum(["assigned", "all"], { error: 'must be "assigned" or "all"' }).default("assigned"),
   provisioningEnabled: bool("provisioningEnabled").default(true),
+  allowMassDeletion: bool("allowMassDeletion").default(false),
   synchronizationTemplateId: optionalText("a synchronization template id (text)"),
   attributeMappings: z.unknown().optional(),
   gotoUsers: z.unknown().optional(),
   monitoring: monitoringSchema.optional(),
   // Settings the dynamic providers read in configure(); checked here too so a typo fails the
   // preview before any call.
-  graphApiUrl: url("https://graph.microsoft.com/v1.0"),
-  gotoApiUrl: url("https://api.getgo.com/identity/v1"),
-  gotoAuthUrl: url("https://authentication.logmeininc.com/oauth/token"),
+  graphApiUrl: url("graphApiUrl", DEFAULT_URLS.graphApiUrl, true),
+  gotoApiUrl: url("gotoApiUrl", DEFAULT_URLS.gotoApiUrl, false),
+  gotoAuthUrl: url("gotoAuthUrl", DEFAULT_URLS.gotoAuthUrl, false),
+  gotoAdminApiUrl: url("gotoAdminApiUrl", DEFAULT_URLS.gotoAdminApiUrl, false),
+  // Admin-API account keys are integers beyond JavaScript's exact range: kept as text.
+  gotoAccountKey: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z
+      .string({ error: "must be the GoTo account key (digits, as text)" })
+      .trim()
+      .regex(/^\d{1,40}$/, "must be the GoTo account key (digits only), e.g. 4269999999999999999")
+      .optional(),
+  ),
   gotoRequestsPerSecond: positive(
     "a whole number of requests per second ≥ 1 (GoTo allows 10)",
     true,
@@ -305,18 +352,20 @@ const baseSchema = z.object({
 
 /**
  * Validates raw stack config. Throws a ConfigError listing every problem, each naming its key path
- * and the fix, so one run shows them all.
+ * and the fix, so one run shows them all: a key whose value is wrong is reported and then taken at
+ * its default, so the rules between keys still run on everything else.
  */
 export function validateConfig(raw: RawConfig): ProvisioningConfig {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const values = raw.values;
 
   for (const key of Object.keys(values)) {
     if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
-      const near = KNOWN_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
+      const near = didYouMean(key, KNOWN_KEYS);
       problems.push(
         `${key}: unknown key in the ${PROJECT} namespace` +
-          (near ? `; did you mean ${near}?` : `; remove it (pulumi config rm ${key})`),
+          (near || `; remove it (pulumi config rm ${key})`),
       );
     }
   }
@@ -328,98 +377,25 @@ export function validateConfig(raw: RawConfig): ProvisioningConfig {
     }
   }
 
-  const parsed = baseSchema.safeParse(values);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(formatIssue(issue));
-    throw new ConfigError(problems);
-  }
-  const c = parsed.data;
-
-  const assignments = c.assignments.map((a, i): Assignment => {
-    const path = `assignments[${i}]`;
-    const principalType = a.user !== undefined ? "User" : "Group";
-    const text = (a.user ?? a.group)!;
-    return {
-      principalType,
-      principal: GUID.test(text)
-        ? { kind: "objectId", objectId: text.toLowerCase() }
-        : { kind: "name", name: text },
-      principalText: text,
-      role: a.role ?? "User",
-      path,
-    };
-  });
-  assignments.forEach((a) => {
-    if (
-      a.principalType === "User" &&
-      a.principal.kind === "name" &&
-      !a.principal.name.includes("@")
-    ) {
-      problems.push(
-        `${a.path}.user: "${a.principalText}" is neither a UPN (name@domain) nor an object id`,
-      );
+  // Key by key: a bad value is reported and replaced by the key's default.
+  const failed = new Set<string>();
+  const parsedValues: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(baseSchema.shape)) {
+    const r = (schema as z.ZodType).safeParse(values[key]);
+    if (r.success) {
+      parsedValues[key] = r.data;
+      continue;
     }
-  });
-  const seen = new Map<string, string>();
-  for (const a of assignments) {
-    const key = `${a.principalType}:${a.principalText.toLowerCase()}`;
-    const first = seen.get(key);
-    if (first) {
-      problems.push(
-        `${a.path}: ${a.principalType.toLowerCase()} "${a.principalText}" is already assigned by ${first}; a principal holds one role in this app, keep one entry`,
-      );
-    } else {
-      seen.set(key, a.path);
-    }
+    failed.add(key);
+    for (const issue of r.error.issues) problems.push(formatIssue(issue, [key]));
+    const fallback = (schema as z.ZodType).safeParse(undefined);
+    parsedValues[key] = fallback.success ? fallback.data : undefined;
   }
-
-  let pilotUser: Assignment | undefined;
-  if (c.pilotUser !== undefined) {
-    const text = c.pilotUser;
-    if (!GUID.test(text) && !text.includes("@")) {
-      problems.push(`pilotUser: "${text}" is neither a UPN (name@domain) nor an object id`);
-    }
-    // The pilot keeps the role its regular assignment would give it, so the rollout changes nothing for it.
-    const listed = assignments.find(
-      (a) => a.principalType === "User" && a.principalText.toLowerCase() === text.toLowerCase(),
-    );
-    pilotUser = {
-      principalType: "User",
-      principal: GUID.test(text)
-        ? { kind: "objectId", objectId: text.toLowerCase() }
-        : { kind: "name", name: text },
-      principalText: text,
-      role: listed?.role ?? "User",
-      path: listed ? listed.path : "pilotUser",
-    };
-  }
-
-  const declared = pilotUser ? [pilotUser] : assignments;
-  if (!c.allowDefaultAccessRole) {
-    for (const a of declared) {
-      if (isDefaultAccessRole(a.role))
-        problems.push(defaultAccessMessage(`${a.path}.role`, a.role));
-    }
-  }
+  const c = parsedValues as z.output<typeof baseSchema>;
+  const assignments = parseAssignments(values.assignments, problems);
 
   const hasAdminPassword = values.adminPassword !== undefined && values.adminPassword !== "";
-  if (c.connector === "gotomeeting") {
-    if (c.provisioningEnabled && c.adminUserName === undefined) {
-      problems.push(
-        "adminUserName: required for connector gotomeeting while provisioning is enabled (step 5a): pulumi config set adminUserName admin@yourcompany.com",
-      );
-    }
-    if (c.provisioningEnabled && !hasAdminPassword) {
-      problems.push(
-        "adminPassword: required for connector gotomeeting while provisioning is enabled (step 5b): pulumi config set --secret adminPassword <password>",
-      );
-    }
-    if (c.adminUserName !== undefined && !email.safeParse(c.adminUserName).success) {
-      problems.push(
-        `adminUserName: "${c.adminUserName}" is not an e-mail address; GoToMeeting admins sign in with their e-mail`,
-      );
-    }
-  } else {
+  if (c.connector === "goto") {
     for (const key of ["adminUserName", "adminPassword"] as const) {
       if (values[key] !== undefined && values[key] !== "") {
         problems.push(
@@ -427,29 +403,49 @@ export function validateConfig(raw: RawConfig): ProvisioningConfig {
         );
       }
     }
+  } else if (c.adminUserName !== undefined && !isEmail(c.adminUserName)) {
+    problems.push(
+      `adminUserName: "${c.adminUserName}" is not an e-mail address; GoToMeeting admins sign in with their e-mail`,
+    );
   }
-
-  const notification = parseNotification(values.notificationEmail, c.provisioningEnabled, problems);
-
-  const mappingProblems =
-    c.attributeMappings === undefined
-      ? []
-      : validateMappingSpecs(c.attributeMappings, "attributeMappings");
-  problems.push(...mappingProblems);
-  const attributeMappings: ProvisioningConfig["attributeMappings"] = [];
-  if (mappingProblems.length === 0 && Array.isArray(c.attributeMappings)) {
-    for (const objectType of ["User", "Group"] as const) {
-      const mappings = (c.attributeMappings as (AttributeMappingSpec & { objectType?: string })[])
-        .filter((m) => (m.objectType ?? "User") === objectType)
-        .map(({ objectType: _drop, ...spec }) => spec);
-      if (mappings.length > 0) attributeMappings.push({ objectType, mappings });
-    }
-    if (c.connector === "gotomeeting" && attributeMappings.some((m) => m.objectType === "Group")) {
-      problems.push(
-        "attributeMappings: objectType Group is only provisioned by connector goto (the GoToMeeting connector syncs users only); remove the Group mappings or set connector: goto",
+  for (const key of URL_KEYS) {
+    const text = c[key]?.trim();
+    if (text && !failed.has(key) && new URL(text).protocol === "http:") {
+      warnings.push(
+        `${key}: plain http to the loopback address ${new URL(text).host} is accepted for tests against local fakes only; a real stack uses https`,
       );
     }
   }
+
+  const args: ProvisioningConfig["args"] = {
+    connector: c.connector,
+    galleryApp: c.galleryApp,
+    appDisplayName: c.appDisplayName,
+    assignments,
+    pilotUser: c.pilotUser,
+    allowDefaultAccessRole: c.allowDefaultAccessRole,
+    adminUserName: c.connector === "gotomeeting" ? c.adminUserName : undefined,
+    notificationEmail: values.notificationEmail as string | string[] | undefined,
+    deleteThreshold: c.deleteThreshold,
+    scope: c.scope,
+    provisioningEnabled: c.provisioningEnabled,
+    allowMassDeletion: c.allowMassDeletion,
+    synchronizationTemplateId: c.synchronizationTemplateId,
+    attributeMappings: c.attributeMappings as DeclaredMapping[] | undefined,
+  };
+  const { settings, problems: rules } = normalizeProvisioning({
+    ...args,
+    hasAdminUserName: c.connector === "gotomeeting" && c.adminUserName !== undefined,
+    hasAdminPassword: c.connector === "gotomeeting" && hasAdminPassword,
+  });
+  // Rules that read a key whose value was already reported would only repeat it in other words.
+  problems.push(
+    ...rules.filter(
+      (p) =>
+        !(failed.has("connector") && /^admin(UserName|Password):/.test(p)) &&
+        !(failed.has("provisioningEnabled") && /while provisioning is enabled/.test(p)),
+    ),
+  );
 
   const gotoUsers = parseGoToUsers(c.gotoUsers, problems);
 
@@ -469,96 +465,54 @@ export function validateConfig(raw: RawConfig): ProvisioningConfig {
         "monitoring.location: is required for the alert rule's region (the workspace's region, e.g. westeurope)",
       );
     }
-    if (notification.recipients.length === 0) {
+    if (settings.notification.recipients.length === 0) {
       problems.push(
         "monitoring: the failure alert e-mails the notification recipients, but notificationEmail opts out; set notificationEmail or remove monitoring",
       );
     }
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(dedupe(problems));
 
-  const galleryApp = c.galleryApp ?? GALLERY_APP[c.connector];
   return {
-    connector: c.connector,
-    galleryApp,
-    appDisplayName: c.appDisplayName ?? galleryApp,
-    assignments: declared,
-    pilotUser,
-    allowDefaultAccessRole: c.allowDefaultAccessRole,
-    adminUserName: c.connector === "gotomeeting" ? c.adminUserName : undefined,
+    ...settings,
+    warnings: [...settings.warnings, ...warnings],
+    appDisplayName: c.appDisplayName ?? settings.galleryApp,
+    adminUserName: args.adminUserName,
     hasAdminPassword,
-    notification,
-    deleteThreshold: c.deleteThreshold,
-    scope: c.scope,
-    provisioningEnabled: c.provisioningEnabled,
     synchronizationTemplateId: c.synchronizationTemplateId,
-    attributeMappings,
     gotoUsers,
     monitoring,
+    endpoints: Object.fromEntries(
+      URL_KEYS.map((k) => [k, c[k]?.trim() || DEFAULT_URLS[k]]),
+    ) as ProvisioningConfig["endpoints"],
+    secretsSet: SECRET_KEYS.filter((k) => values[k] !== undefined && values[k] !== ""),
+    args,
   };
 }
 
-export function isDefaultAccessRole(role: string): boolean {
-  return (
-    DEFAULT_ACCESS_NAMES.includes(role.trim().toLowerCase()) ||
-    role.trim() === DEFAULT_ACCESS_ROLE_ID
-  );
+function dedupe(list: string[]): string[] {
+  return [...new Set(list)];
 }
 
-export function defaultAccessMessage(path: string, role: string): string {
-  return (
-    `${path}: "${role}" is the Default Access role, which the GoToMeeting provisioning tutorial says does not work for provisioning; ` +
-    "pick a real app role (e.g. User). Microsoft changed this for provisioning configurations created after 2020-04-16 " +
-    "(Default Access is then evaluated like any role); if yours is such a configuration, set allowDefaultAccessRole: true"
-  );
-}
-
-function parseNotification(
-  value: unknown,
-  provisioningEnabled: boolean,
-  problems: string[],
-): NotificationSettings {
-  if (value === undefined || value === "") {
-    if (provisioningEnabled) {
-      problems.push(
-        'notificationEmail: required while provisioning is enabled (step 7): pulumi config set notificationEmail ops@yourcompany.com (a list is allowed), or opt out explicitly with "none"',
-      );
-    }
-    return { enabled: false, recipients: [] };
+/**
+ * `assignments`, entry by entry. An entry that fails its own checks is reported and left out as a
+ * hole, so the others keep their index (and their messages their path) in normalizeProvisioning.
+ */
+function parseAssignments(value: unknown, problems: string[]): AssignmentArgs[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.push("assignments: must be a list of {user|group, role}");
+    return [];
   }
-  if (value === OPT_OUT) return { enabled: false, recipients: [] };
-  const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) {
-    problems.push(
-      'notificationEmail: must be an e-mail address, a non-empty list of them, or "none" to opt out',
-    );
-    return { enabled: false, recipients: [] };
-  }
-  const recipients: string[] = [];
-  list.forEach((r, i) => {
-    const path = typeof value === "string" ? "notificationEmail" : `notificationEmail[${i}]`;
-    if (typeof r !== "string" || !email.safeParse(r.trim()).success) {
-      problems.push(`${path}: ${brief(r)} is not an e-mail address`);
-    } else if (recipients.some((x) => x.toLowerCase() === r.trim().toLowerCase())) {
-      problems.push(`${path}: "${r}" is listed twice; remove the duplicate`);
-    } else {
-      recipients.push(r.trim());
-    }
+  const entries: AssignmentArgs[] = [];
+  entries.length = value.length;
+  value.forEach((entry: unknown, i) => {
+    const r = assignmentSchema.safeParse(entry);
+    if (r.success) entries[i] = r.data;
+    else for (const issue of r.error.issues) problems.push(formatIssue(issue, ["assignments", i]));
   });
-  // Graph stores recipients as one ';'-joined string.
-  if (recipients.join(";").length > 1024) {
-    problems.push(
-      "notificationEmail: the recipients exceed 1,024 characters together; use a distribution list",
-    );
-  }
-  return { enabled: true, recipients };
-}
-
-/** A bad value as shown in a message: quoted, and cut short so a huge value cannot flood the output. */
-function brief(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  return entries;
 }
 
 function parseGoToUsers(value: unknown, problems: string[]): GoToUserConfig[] {
@@ -571,10 +525,28 @@ function parseGoToUsers(value: unknown, problems: string[]): GoToUserConfig[] {
   const seen = new Map<string, number>();
   value.forEach((u, i) => {
     const path = `gotoUsers[${i}]`;
-    const errs = validateGoToUser(u, path);
+    // retainOnDelete is a resource option of this program, not an input GoTo knows.
+    const isObject = !!u && typeof u === "object" && !Array.isArray(u);
+    const { retainOnDelete, ...inputs } = isObject ? (u as Record<string, unknown>) : {};
+    const errs = validateGoToUser(isObject ? inputs : u, path).map((e) => {
+      // "<path>.<key>: is not a GoToMeetingUser input; …" gets the nearest input's name.
+      const m = /^gotoUsers\[\d+\]\.([^:]+): is not a GoToMeetingUser input/.exec(e);
+      const near = m ? nearestKey(m[1], [...INPUT_KEYS, "retainOnDelete"]) : undefined;
+      return near
+        ? e.replace("input; remove it", `input; did you mean ${near}? Otherwise remove it`)
+        : e;
+    });
+    if (retainOnDelete !== undefined && typeof retainOnDelete !== "boolean") {
+      errs.push(
+        `${path}.retainOnDelete: must be true or false; got ${JSON.stringify(retainOnDelete)}`,
+      );
+    }
     problems.push(...errs);
     if (errs.length > 0) return;
-    const user = u as GoToUserConfig;
+    const user = {
+      ...(inputs as unknown as GoToMeetingUserInputs),
+      ...(retainOnDelete !== undefined ? { retainOnDelete: retainOnDelete as boolean } : {}),
+    };
     const key = user.userName.toLowerCase();
     if (seen.has(key)) {
       problems.push(
@@ -588,8 +560,8 @@ function parseGoToUsers(value: unknown, problems: string[]): GoToUserConfig[] {
   return users;
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path
+function formatIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string {
+  const path = [...prefix, ...issue.path]
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join("");
   const msg = issue.message.startsWith(`${path}:`)

@@ -1,5 +1,10 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, ProvisioningConfig, validateConfig } from "../config/schema";
+import { parse } from "yaml";
+import { ConfigError, KNOWN_KEYS, ProvisioningConfig, validateConfig } from "../config/schema";
+import { editDistance, nearestKey } from "../config/suggest";
+import { INPUT_KEYS } from "../model/goToUser";
 
 const SECRET = new Set(["adminPassword"]);
 const base = {
@@ -36,18 +41,45 @@ describe("defaults", () => {
       galleryApp: "GoToMeeting",
       appDisplayName: "GoToMeeting",
       assignments: [],
+      allAssignments: [],
       pilotUser: undefined,
+      warnings: [],
       allowDefaultAccessRole: false,
       adminUserName: "admin@contoso.com",
       hasAdminPassword: true,
+      credentialsDeclared: true,
       notification: { enabled: true, recipients: ["ops@contoso.com"] },
       deleteThreshold: 500,
       scope: "assigned",
       provisioningEnabled: true,
+      allowMassDeletion: false,
       synchronizationTemplateId: undefined,
       attributeMappings: [],
       gotoUsers: [],
       monitoring: undefined,
+      endpoints: {
+        graphApiUrl: "https://graph.microsoft.com/v1.0",
+        gotoApiUrl: "https://api.getgo.com/identity/v1",
+        gotoAuthUrl: "https://authentication.logmeininc.com/oauth/token",
+        gotoAdminApiUrl: "https://api.getgo.com/admin/rest/v1",
+      },
+      secretsSet: ["adminPassword"],
+      args: {
+        connector: "gotomeeting",
+        galleryApp: undefined,
+        appDisplayName: undefined,
+        assignments: [],
+        pilotUser: undefined,
+        allowDefaultAccessRole: false,
+        adminUserName: "admin@contoso.com",
+        notificationEmail: "ops@contoso.com",
+        deleteThreshold: 500,
+        scope: "assigned",
+        provisioningEnabled: true,
+        allowMassDeletion: false,
+        synchronizationTemplateId: undefined,
+        attributeMappings: undefined,
+      },
     });
   });
 
@@ -84,7 +116,7 @@ describe("defaults", () => {
 });
 
 describe("valid shapes", () => {
-  it("resolves assignments: object ids as given, names looked up, role default User", () => {
+  it("resolves assignments: object ids as given, names looked up, role default: the app's own", () => {
     const c = ok({
       ...base,
       assignments: [
@@ -98,7 +130,6 @@ describe("valid shapes", () => {
         principalType: "User",
         principal: { kind: "name", name: "alice@contoso.com" },
         principalText: "alice@contoso.com",
-        role: "User",
         path: "assignments[0]",
       },
       {
@@ -112,7 +143,6 @@ describe("valid shapes", () => {
         principalType: "User",
         principal: { kind: "objectId", objectId: "6f1c9a52-3d4e-4b8a-9c21-0a7e5b3d2f10" },
         principalText: "6F1C9A52-3D4E-4B8A-9C21-0A7E5B3D2F10",
-        role: "User",
         path: "assignments[2]",
       },
     ]);
@@ -191,7 +221,7 @@ describe("valid shapes", () => {
 
 // Each row: one bad input and the exact problem(s) it must produce.
 const DEFAULT_ACCESS =
-  " is the Default Access role, which the GoToMeeting provisioning tutorial says does not work for provisioning; pick a real app role (e.g. User). Microsoft changed this for provisioning configurations created after 2020-04-16 (Default Access is then evaluated like any role); if yours is such a configuration, set allowDefaultAccessRole: true";
+  " is the Default Access role (msiam_access), which the GoToMeeting provisioning tutorial says does not work for provisioning; pick another app role. Microsoft changed this for provisioning configurations created after 2020-04-16 (Default Access is then evaluated like any role); if yours is such a configuration, set allowDefaultAccessRole: true";
 
 const badCases: [string, Record<string, unknown>, string[], ReadonlySet<string>?][] = [
   [
@@ -245,7 +275,7 @@ const badCases: [string, Record<string, unknown>, string[], ReadonlySet<string>?
   [
     "assignment unknown key",
     { ...base, assignments: [{ user: "a@x.com", roles: "User" }] },
-    ["assignments[0]: unknown key(s) roles; allowed: user, group, role"],
+    ["assignments[0]: unknown key roles (did you mean role?); allowed: user, group, role"],
   ],
   [
     "assignment empty role",
@@ -305,8 +335,8 @@ const badCases: [string, Record<string, unknown>, string[], ReadonlySet<string>?
     "missing admin credentials",
     { notificationEmail: "ops@contoso.com" },
     [
-      "adminUserName: required for connector gotomeeting while provisioning is enabled (step 5a): pulumi config set adminUserName admin@yourcompany.com",
-      "adminPassword: required for connector gotomeeting while provisioning is enabled (step 5b): pulumi config set --secret adminPassword <password>",
+      "adminUserName: required for connector gotomeeting while provisioning is enabled (step 5a); set it: pulumi config set adminUserName admin@yourcompany.com",
+      "adminPassword: required for connector gotomeeting while provisioning is enabled (step 5b); set it as a secret: pulumi config set --secret adminPassword <password>",
     ],
     new Set<string>(),
   ],
@@ -373,7 +403,7 @@ const badCases: [string, Record<string, unknown>, string[], ReadonlySet<string>?
     "unknown key",
     { ...base, deleteTreshold: 5 },
     [
-      "deleteTreshold: unknown key in the gotomeeting-provisioning namespace; remove it (pulumi config rm deleteTreshold)",
+      "deleteTreshold: unknown key in the gotomeeting-provisioning namespace; did you mean deleteThreshold?",
     ],
   ],
   [
@@ -484,5 +514,220 @@ describe("bad input is rejected with the key path and the fix", () => {
     expect(p.length).toBe(2);
     expect(p[0]).toMatch(/^attributeMappings\[0\]: /);
     expect(p[1]).toMatch(/^gotoUsers\[0\]\.userName: /);
+  });
+});
+
+describe("every problem at once, schema and cross-key rules together", () => {
+  it("reports a bad value, an unknown key and the rules between keys in one run", () => {
+    expect(
+      problems({
+        adminUserName: "admin@contoso.com",
+        adminPassword: "pw",
+        scope: "everyone",
+        asignments: [],
+        assignments: [
+          { user: "a@x.com", role: 5 },
+          { group: "G", role: "msiam_access" },
+        ],
+      }),
+    ).toEqual([
+      "asignments: unknown key in the gotomeeting-provisioning namespace; did you mean assignments?",
+      'scope: must be "assigned" or "all"',
+      "assignments[0].role: must be an app role value or display name (text)",
+      `assignments[1].role: "msiam_access"${DEFAULT_ACCESS}`,
+      'notificationEmail: required while provisioning is enabled (step 7): pulumi config set notificationEmail ops@yourcompany.com (a list is allowed), or opt out explicitly with "none"',
+    ]);
+  });
+
+  it("keeps the index of the entries after a rejected one", () => {
+    expect(
+      problems({ ...base, assignments: [{ user: "a@x.com", roles: "User" }, { user: "alice" }] }),
+    ).toEqual([
+      "assignments[0]: unknown key roles (did you mean role?); allowed: user, group, role",
+      'assignments[1].user: "alice" is neither a UPN (name@domain) nor an object id',
+    ]);
+  });
+
+  it("does not repeat a bad connector as missing credentials", () => {
+    expect(problems({ connector: "zoom", notificationEmail: "ops@contoso.com" })).toEqual([
+      'connector: must be "gotomeeting" or "goto"',
+    ]);
+  });
+});
+
+describe("did you mean", () => {
+  it.each([
+    ["asignments", "assignments"],
+    ["deleteTreshold", "deleteThreshold"],
+    ["Scope", "scope"],
+    ["notificationEmails", "notificationEmail"],
+    ["pilotuser", "pilotUser"],
+    ["graphApiURL", "graphApiUrl"],
+  ])("%s → %s", (typo, key) => {
+    expect(nearestKey(typo, KNOWN_KEYS)).toBe(key);
+    expect(problems({ ...base, [typo]: "x" })).toEqual([
+      `${typo}: unknown key in the gotomeeting-provisioning namespace; did you mean ${key}?`,
+    ]);
+  });
+
+  it("suggests nothing for a key unlike any", () => {
+    expect(nearestKey("region", KNOWN_KEYS)).toBeUndefined();
+    expect(editDistance("abc", "acb")).toBe(1);
+  });
+
+  it("inside assignments, monitoring and gotoUsers too", () => {
+    expect(
+      problems({
+        ...base,
+        assignments: [{ gruop: "G" }],
+        monitoring: { resourceGroupName: "rg", location: "westeurope", retention: 30 },
+        gotoUsers: [{ userName: "a@x.com", givenName: "A", familyName: "B", timezon: "UTC" }],
+      }),
+    ).toEqual([
+      "monitoring: unknown key retention (did you mean retentionInDays?); allowed: workspaceId, resourceGroupName, location, retentionInDays",
+      "assignments[0]: unknown key gruop (did you mean group?); allowed: user, group, role",
+      `gotoUsers[0].timezon: is not a GoToMeetingUser input; did you mean timezone? Otherwise remove it (inputs: ${INPUT_KEYS.join(", ")})`,
+    ]);
+  });
+});
+
+describe("API URLs", () => {
+  const HTTP =
+    "uses plain http; it must be https (http is accepted only for a loopback test address such as http://127.0.0.1:8080)";
+  it.each([
+    ["graphApiUrl", "http://graph.microsoft.com/v1.0", "https://graph.microsoft.com/v1.0"],
+    ["gotoApiUrl", "http://api.getgo.com/identity/v1", "https://api.getgo.com/identity/v1"],
+    [
+      "gotoAuthUrl",
+      "http://authentication.logmeininc.com/oauth/token",
+      "https://authentication.logmeininc.com/oauth/token",
+    ],
+  ])("%s must be https", (key, value, example) => {
+    expect(problems({ ...base, [key]: value })).toEqual([
+      `${key}: "${value}" ${HTTP}, e.g. pulumi config set ${key} ${example}`,
+    ]);
+  });
+
+  it("accepts plain http to loopback addresses, and says it is for tests only", () => {
+    const c = ok({
+      ...base,
+      graphApiUrl: "http://127.0.0.1:4000/v1.0",
+      gotoApiUrl: "http://localhost:4001/identity/v1",
+      gotoAuthUrl: "http://[::1]:4002/oauth/token",
+    });
+    expect(c.warnings).toEqual([
+      "graphApiUrl: plain http to the loopback address 127.0.0.1:4000 is accepted for tests against local fakes only; a real stack uses https",
+      "gotoApiUrl: plain http to the loopback address localhost:4001 is accepted for tests against local fakes only; a real stack uses https",
+      "gotoAuthUrl: plain http to the loopback address [::1]:4002 is accepted for tests against local fakes only; a real stack uses https",
+    ]);
+    expect(c.endpoints.graphApiUrl).toBe("http://127.0.0.1:4000/v1.0");
+  });
+
+  it("graphApiUrl must name its version segment", () => {
+    expect(problems({ ...base, graphApiUrl: "https://graph.microsoft.com" })).toEqual([
+      'graphApiUrl: "https://graph.microsoft.com" names no API version, so every request would miss it (for example /v1.0); end the URL with the version segment, e.g. pulumi config set graphApiUrl https://graph.microsoft.com/v1.0',
+    ]);
+    for (const u of ["https://graph.microsoft.us/v1.0", "https://graph.microsoft.com/beta/"]) {
+      expect(ok({ ...base, graphApiUrl: u }).endpoints.graphApiUrl).toBe(u);
+    }
+  });
+
+  it("never echoes a URL that holds credentials", () => {
+    const p = problems({ ...base, graphApiUrl: "https://user:hunter2@graph.microsoft.com/v1.0" });
+    expect(p).toEqual([
+      "graphApiUrl: must not hold credentials (user:password@); remove them, e.g. pulumi config set graphApiUrl https://graph.microsoft.com/v1.0",
+    ]);
+  });
+
+  it("rejects text that is no URL", () => {
+    expect(problems({ ...base, gotoApiUrl: "api.getgo.com/identity/v1" })).toEqual([
+      'gotoApiUrl: "api.getgo.com/identity/v1" is not an absolute URL; it must be an https URL, e.g. pulumi config set gotoApiUrl https://api.getgo.com/identity/v1',
+    ]);
+  });
+});
+
+describe("rules that need no tenant run offline", () => {
+  it("one lowest matching priority", () => {
+    expect(
+      problems({
+        ...base,
+        attributeMappings: [
+          { target: "userName", source: "userPrincipalName", matchingPriority: 1 },
+          { target: "externalId", source: "objectId", matchingPriority: 1 },
+        ],
+      }),
+    ).toEqual([
+      'attributeMappings (User): "userName" and "externalId" share the lowest matchingPriority 1; exactly one mapping may have the lowest matchingPriority, give the others higher numbers or none',
+    ]);
+  });
+
+  it("Default Access on an entry that is not the pilot, while a pilot is set", () => {
+    expect(
+      problems({
+        ...base,
+        pilotUser: "bob@x.com",
+        assignments: [{ user: "bob@x.com" }, { group: "G", role: "Default Access" }],
+      }),
+    ).toEqual([`assignments[1].role: "Default Access"${DEFAULT_ACCESS}`]);
+  });
+
+  it("a pilot who is not in assignments is a warning that says what happens at rollout", () => {
+    const c = ok({ ...base, pilotUser: "bob@x.com", assignments: [{ group: "G" }] });
+    expect(c.warnings).toEqual([
+      'pilotUser: "bob@x.com" is not in assignments, so removing pilotUser at rollout removes this user\'s assignment (and GoToMeeting deprovisions the account); add it to assignments to keep it',
+    ]);
+    expect(c.assignments.map((a) => a.principalText)).toEqual(["bob@x.com"]);
+  });
+
+  it("credentials: both while enabled; both or neither while disabled, with a warning for neither", () => {
+    const off = { notificationEmail: "none", provisioningEnabled: false };
+    expect(ok(off).warnings).toEqual([
+      "adminUserName, adminPassword: not set while provisioningEnabled is false, so Test Connection and the saved settings (notification e-mail, deletion threshold, scope) wait; set both before turning provisioning on",
+    ]);
+    expect(ok(off).credentialsDeclared).toBe(false);
+    expect(problems({ ...off, adminPassword: "pw" })).toEqual([
+      "adminUserName: required together with adminPassword, since Test Connection needs both (step 5a); set it: pulumi config set adminUserName admin@yourcompany.com",
+    ]);
+    expect(problems({ ...off, adminUserName: "admin@contoso.com" })).toEqual([
+      "adminPassword: required together with adminUserName, since Test Connection needs both (step 5b); set it as a secret: pulumi config set --secret adminPassword <password>",
+    ]);
+    const both = ok({ ...off, adminUserName: "admin@contoso.com", adminPassword: "pw" });
+    expect([both.credentialsDeclared, both.warnings]).toEqual([true, []]);
+  });
+
+  it("allowMassDeletion defaults to false; true warns that it is for one run", () => {
+    expect(ok(base).allowMassDeletion).toBe(false);
+    const c = ok({ ...base, allowMassDeletion: "true" });
+    expect(c.allowMassDeletion).toBe(true);
+    expect(c.args.allowMassDeletion).toBe(true);
+    expect(c.warnings).toEqual([
+      "allowMassDeletion: true releases a TooManyDeletes quarantine on this run, so the deletions it held are carried out; it is meant for one pulumi up after reviewing them: unset it right after (pulumi config rm allowMassDeletion)",
+    ]);
+    expect(problems({ ...base, allowMassDeletion: "yes" })).toEqual([
+      "allowMassDeletion: must be true or false",
+    ]);
+  });
+});
+
+describe("esc/gotomeeting-shared.yaml", () => {
+  it("passes the project's own validation as the config it exposes", () => {
+    const env = parse(
+      readFileSync(path.resolve(__dirname, "..", "esc", "gotomeeting-shared.yaml"), "utf8"),
+    ) as { values: { pulumiConfig: Record<string, unknown> } };
+    const values = Object.fromEntries(
+      Object.entries(env.values.pulumiConfig).map(([k, v]) => [
+        k.replace(/^gotomeeting-provisioning:/, ""),
+        typeof v === "number" ? String(v) : v,
+      ]),
+    );
+    // ESC hands adminPassword over as a secret (fn::secret).
+    const c = ok(values, new Set(["adminPassword"]));
+    expect(c.endpoints.graphApiUrl).toBe("https://graph.microsoft.com/v1.0");
+    expect([c.deleteThreshold, c.scope, c.connector, c.warnings]).toEqual([
+      500,
+      "assigned",
+      "gotomeeting",
+      [],
+    ]);
   });
 });

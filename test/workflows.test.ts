@@ -129,21 +129,29 @@ describe("the repository's workflows", () => {
       "github.event.pull_request.head.repo.full_name == github.repository && " +
         "github.actor != 'dependabot[bot]' && vars.PULUMI_BACKEND_URL != ''",
     );
+    expect(preview.environment).toBe("preview");
     expect(preview.permissions).toEqual({
       contents: "read",
       "id-token": "write",
       "pull-requests": "write",
     });
-    expect(preview.strategy?.matrix.stack).toEqual(["dev", "prod"]);
+    expect(preview.strategy).toBeUndefined();
     expect(pulumiStep(preview).with).toEqual({
       command: "preview",
-      "stack-name": "${{ matrix.stack }}",
+      "stack-name": "dev",
       "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
       "comment-on-pr": true,
       "comment-on-summary": true,
       diff: true,
       policyPacks: "./policy",
     });
+  });
+
+  it("pull requests: the resource graph of every stack goes to the job summary as Mermaid", () => {
+    const summary = load("pull-request.yml").jobs.verify.steps.at(-1)?.run ?? "";
+    expect(summary).toContain("echo '```mermaid'");
+    expect(summary).toContain('npm run --silent plan -- "$stack" --format mermaid');
+    expect(summary.indexOf("--format mermaid")).toBeLessThan(summary.lastIndexOf("done"));
   });
 
   it("deploy: dev on push, prod by hand through the prod environment, one group per stack", () => {
@@ -153,6 +161,7 @@ describe("the repository's workflows", () => {
     const { dev, prod } = wf.jobs;
     expect(dev.concurrency).toEqual({ group: "pulumi-up-dev", "cancel-in-progress": false });
     expect(prod.concurrency).toEqual({ group: "pulumi-up-prod", "cancel-in-progress": false });
+    expect(dev.environment).toBe("dev");
     expect(prod.environment).toBe("prod");
     expect(prod.needs).toBe("promotion-plan");
     expect(wf.jobs["promotion-plan"].steps.at(-1)?.run).toContain(
@@ -173,6 +182,8 @@ describe("the repository's workflows", () => {
     expect(Object.keys(wf.on)).toEqual(["schedule", "workflow_dispatch"]);
     const drift = wf.jobs.drift;
     expect(drift.strategy?.matrix.stack).toEqual(["dev", "prod"]);
+    // Each check in its stack's environment, where that stack's passphrase is kept.
+    expect(drift.environment).toBe("${{ matrix.stack }}");
     expect(pulumiStep(drift).with).toMatchObject({
       command: "preview",
       refresh: true,
@@ -217,6 +228,101 @@ describe("the repository's workflows", () => {
       "drift.yml:drift",
       "pull-request.yml:preview",
     ]);
+  });
+});
+
+describe("who gets which secret (the model in docs/delivery.md)", () => {
+  type Step = { uses?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+  type Job = {
+    if?: string;
+    needs?: string;
+    environment?: string;
+    permissions?: Record<string, string>;
+    strategy?: { matrix: { stack: string[] } };
+    steps: Step[];
+  };
+  type Workflow = { on: Record<string, unknown>; jobs: Record<string, Job> };
+  const workflows = readWorkflows(ROOT).map((s) => ({
+    name: path.basename(s.file),
+    wf: parse(s.text) as Workflow,
+  }));
+  const jobs = workflows.flatMap(({ name, wf }) =>
+    Object.entries(wf.jobs).map(([id, job]) => ({ name, id, job, on: Object.keys(wf.on) })),
+  );
+  /** The environments a job runs in, its matrix expanded. */
+  const environmentsOf = (job: Job): string[] =>
+    job.environment === undefined
+      ? []
+      : job.environment === "${{ matrix.stack }}"
+        ? (job.strategy?.matrix.stack ?? [])
+        : [job.environment];
+  /** The stacks a job's Pulumi step operates on, its matrix expanded. */
+  const stacksOf = (job: Job): string[] =>
+    job.steps
+      .filter((s) => s.uses?.startsWith("pulumi/actions@"))
+      .flatMap((s) =>
+        s.with?.["stack-name"] === "${{ matrix.stack }}"
+          ? (job.strategy?.matrix.stack ?? [])
+          : [String(s.with?.["stack-name"])],
+      );
+
+  it("a job that sees a secret or can get an OIDC token runs in a GitHub environment", () => {
+    const exposed = jobs.filter(
+      ({ job }) =>
+        JSON.stringify(job.steps).includes("secrets.") || job.permissions?.["id-token"] === "write",
+    );
+    expect(exposed.map((j) => `${j.name}:${j.id}`)).toEqual([
+      "deploy.yml:dev",
+      "deploy.yml:prod",
+      "drift.yml:drift",
+      "pull-request.yml:preview",
+    ]);
+    for (const j of exposed) {
+      expect({ job: `${j.name}:${j.id}`, environments: environmentsOf(j.job).length > 0 }).toEqual({
+        job: `${j.name}:${j.id}`,
+        environments: true,
+      });
+    }
+  });
+
+  it("pull-request code runs only in `preview`, which previews dev and never prod", () => {
+    const onPullRequest = jobs.filter((j) => j.on.includes("pull_request"));
+    expect(onPullRequest.flatMap((j) => environmentsOf(j.job))).toEqual(["preview"]);
+    expect(onPullRequest.flatMap((j) => stacksOf(j.job))).toEqual(["dev"]);
+    expect(jobs.filter((j) => j.on.includes("pull_request_target"))).toEqual([]);
+  });
+
+  it("the prod passphrase and a prod-writing identity exist only behind `prod`, on main", () => {
+    for (const j of jobs) {
+      const envs = environmentsOf(j.job);
+      // A Pulumi step works on the stack of its job's environment (preview: dev, read-only).
+      const stacks = stacksOf(j.job);
+      const expected = envs.map((e) => (e === "preview" ? "dev" : e));
+      expect({ job: `${j.name}:${j.id}`, stacks }).toEqual({
+        job: `${j.name}:${j.id}`,
+        stacks: stacks.length ? expected : [],
+      });
+      if (stacks.includes("prod") || envs.includes("prod")) {
+        expect(j.on).not.toContain("pull_request");
+        expect(j.on.filter((t) => !["push", "workflow_dispatch", "schedule"].includes(t))).toEqual(
+          [],
+        );
+      }
+    }
+    const deploy = workflows.find((w) => w.name === "deploy.yml")!.wf;
+    expect(deploy.jobs.prod.needs).toBe("promotion-plan");
+    expect(deploy.jobs["promotion-plan"].if).toContain("github.ref == 'refs/heads/main'");
+    expect(deploy.on.push).toEqual({ branches: ["main"] });
+  });
+
+  it("the jobs without an environment hold no credential of any kind", () => {
+    for (const j of jobs.filter((x) => environmentsOf(x.job).length === 0)) {
+      const text = JSON.stringify(j.job);
+      expect({
+        job: `${j.name}:${j.id}`,
+        secrets: /secrets\.|id-token|azure\/login/.test(text),
+      }).toEqual({ job: `${j.name}:${j.id}`, secrets: false });
+    }
   });
 });
 
