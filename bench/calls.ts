@@ -4,19 +4,22 @@ import type * as pulumi from "@pulumi/pulumi";
 import {
   attributeMappingsProvider,
   type AttributeMappingsInputs,
-} from "../components/attributeMappings";
+} from "../providers/attributeMappings";
 import {
   guardedSynchronizationSecretProvider,
   type GuardedSynchronizationSecretInputs,
-} from "../components/guardedSynchronizationSecret";
+} from "../providers/synchronizationSettings";
 import {
   provisioningStatusProvider,
   type ProvisioningStatusInputs,
-} from "../components/provisioningStatus";
-import { synchronizationTemplateProvider } from "../components/synchronizationTemplate";
-import { testConnectionProvider, type TestConnectionInputs } from "../components/testConnection";
-import { GraphFake, connectorTemplate } from "../test/fakes/graphFake";
+} from "../providers/provisioningStatus";
+import { synchronizationTemplateProvider } from "../providers/synchronizationTemplate";
+import { testConnectionProvider, type TestConnectionInputs } from "../providers/testConnection";
+import { provisionOnDemandProvider } from "../providers/provisionOnDemand";
+import { CONNECTOR_RULE_ID, GraphFake, connectorTemplate } from "../test/fakes/graphFake";
 import type { GoToBenchResult } from "./goto";
+
+const PILOT = "9bb0f679-a883-4a6f-8260-35b491b8b8c8";
 
 export interface CallCount {
   resource: string;
@@ -82,7 +85,15 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
     const mappings = all(attributeMappingsProvider);
     const status = all(provisioningStatusProvider);
     const secret = all(guardedSynchronizationSecretProvider);
-    for (const p of [template, test, mappings, status, secret]) {
+    const pilot = all(provisionOnDemandProvider);
+    for (const p of [
+      template,
+      test,
+      mappings,
+      status,
+      secret,
+      pilot,
+    ] as Required<pulumi.dynamic.ResourceProvider>[]) {
       await p.configure(configRequest(fake));
     }
 
@@ -98,6 +109,7 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
           servicePrincipalId: sp,
           connector: "gotomeeting",
           galleryApp: "GoToMeeting",
+          credentialKeys: ["UserName", "Password"],
         }),
     );
 
@@ -170,6 +182,35 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
     await measure("AttributeMappings", "read", 1, "one GET of the job's schema", () =>
       mappings.read(created.id, updated.outs),
     );
+    // Expressions: one parseExpression per expression not parsed before (F4), none afterwards.
+    const withExpressions: AttributeMappingsInputs = {
+      ...declared,
+      mappings: [
+        ...declared.mappings,
+        { target: "displayName", expression: 'Join(" ", [givenName], [surname])' },
+        { target: "title", expression: "ToUpper([jobTitle])" },
+      ],
+    };
+    const parsed = await measure(
+      "AttributeMappings",
+      "update (two new expressions)",
+      4,
+      "GET the schema, one parseExpression per new expression (Graph alone knows the function catalogue and its parameter names), PUT",
+      () => mappings.update(created.id, updated.outs!, withExpressions),
+    );
+    await measure(
+      "AttributeMappings",
+      "update (expressions unchanged, another mapping changed)",
+      2,
+      "GET the schema, PUT it back; the parsed trees are reused from the outputs",
+      () =>
+        mappings.update(created.id, parsed.outs!, {
+          ...withExpressions,
+          mappings: withExpressions.mappings.map((m) =>
+            m.target === "externalId" ? { ...m, flowType: "ObjectAddOnly" as const } : m,
+          ),
+        }),
+    );
     const sp2 = fake.addServicePrincipal({ templates: [connectorTemplate("gotomeeting")] });
     const job2 = fake.addJob(sp2, "GoToMeeting");
     await measure(
@@ -203,6 +244,30 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
     );
     await measure("ProvisioningStatus", "read", 1, "one GET of the job", () =>
       status.read(started.id, started.outs),
+    );
+    fake.quarantine(sp, jobId, "TooManyDeletes");
+    await measure(
+      "ProvisioningStatus",
+      "update (release a TooManyDeletes quarantine)",
+      2,
+      "GET the job to see the quarantine's reason, then POST restart with ForceDeletes",
+      () => status.update(started.id, started.outs!, { ...statusInputs, allowMassDeletion: true }),
+    );
+
+    fake.scriptProvisionOnDemand(PILOT, "Success");
+    await measure(
+      "ProvisionOnDemand",
+      "create",
+      1,
+      "one provisionOnDemand POST; its answer carries the verdict",
+      () =>
+        pilot.create({
+          servicePrincipalId: sp,
+          jobId,
+          ruleId: CONNECTOR_RULE_ID,
+          objectId: PILOT,
+          ready: true,
+        }),
     );
 
     // goto: the settings resource (the gotomeeting connector saves them with the credentials).
@@ -238,6 +303,27 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
     await measure("GuardedSynchronizationSecret", "read", 1, "one GET of the secret set", () =>
       secret.read(saved.id, saved.outs),
     );
+    const jobId3 = fake.addJob(sp3, "GoTo");
+    const gotoTest: TestConnectionInputs = {
+      servicePrincipalId: sp3,
+      jobId: jobId3,
+      connector: "goto",
+    };
+    await measure(
+      "TestConnection",
+      "create (goto, Authorize pending)",
+      1,
+      "GET the secret set: nothing saved means nothing to test",
+      () => test.create(gotoTest),
+    );
+    fake.authorizeInPortal(sp3);
+    await measure(
+      "TestConnection",
+      "create (goto, authorized)",
+      2,
+      "GET the secret set to see an authorization is saved, then validateCredentials with it",
+      () => test.create(gotoTest),
+    );
     return rows;
   } finally {
     await fake.stop();
@@ -245,7 +331,10 @@ export async function benchGraphCalls(): Promise<CallCount[]> {
 }
 
 const GOTO_REASONS: Record<keyof GoToBenchResult["callsPerOperation"], [number, string]> = {
-  create: [1, "one POST /Users"],
+  create: [
+    2,
+    "POST /Users with a one-time marker in displayName (the proof of ownership after a lost answer), PATCH replacing it; 1 call when displayName is declared",
+  ],
   read: [1, "one GET /Users/{key}"],
   update: [1, "one PATCH /Users/{key}"],
   delete: [1, "one DELETE /Users/{key}"],

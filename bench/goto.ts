@@ -1,20 +1,22 @@
 // Throughput of the GoToMeetingUser provider under GoTo's default rate limit: the fake enforces
 // 10 requests/s (token bucket) with 20 ms latency, and the provider creates then reads 200 users
 // concurrently, as the engine runs resource operations in one provider process. The goal is at
-// least 90% of the allowed rate with zero 429, and the minimum calls per operation.
+// least 90% of the allowed rate with zero 429, and the minimum calls per operation. A create without
+// a declared displayName is two calls: the POST carries a one-time marker in displayName (the only
+// proof of ownership GoTo's identity API allows after a lost answer) and a PATCH removes it.
 // Run: npx ts-node --transpile-only bench/goto.ts
 import {
   GoToMeetingUserInputs,
   GoToMeetingUserOutputs,
   goToMeetingUserProvider,
-} from "../components/goToMeetingUser";
-import { GoToFake } from "../test/fakes/gotoFake";
+} from "../providers/goToMeetingUser";
+import { DEFAULT_ACCOUNT, GoToFake } from "../test/fakes/gotoFake";
 
 export interface GoToBenchResult {
   users: number;
   allowedRequestsPerSecond: number;
   latencyMs: number;
-  /** API requests of the create-then-read run (200 creates + 200 reads). */
+  /** API requests of the create-then-read run (200 × (POST + marker PATCH) + 200 reads). */
   requests: number;
   /** Wall time of that run, from the first create to the last read answer. */
   seconds: number;
@@ -34,6 +36,14 @@ export interface GoToBenchResult {
     delete: number;
     adopt: number;
   };
+  /** Variants not in callsPerOperation (bench/calls.ts lists that one's minimums). */
+  otherCalls: {
+    /** A create that declares displayName: no marker, one POST. */
+    createWithDisplayName: number;
+    /** A create with licenseKeys: GET /me and /licenses (checked first), POST + PATCH, then the
+     *  Admin-API lookup and its POST. */
+    createWithLicences: number;
+  };
 }
 
 const provider = goToMeetingUserProvider as Required<typeof goToMeetingUserProvider>;
@@ -45,6 +55,7 @@ export async function benchGoTo(users = 200): Promise<GoToBenchResult> {
   try {
     const config: Record<string, string> = {
       gotoApiUrl: fake.url,
+      gotoAdminApiUrl: fake.adminUrl,
       gotoAccessToken: fake.token,
       gotoRequestsPerSecond: String(allowed),
     };
@@ -95,6 +106,17 @@ export async function benchGoTo(users = 200): Promise<GoToBenchResult> {
       }),
     );
 
+    const [createWithDisplayName] = await measure(() =>
+      provider.create({ ...one, userName: "named@example.com", displayName: "Named Probe" }),
+    );
+    const [createWithLicences] = await measure(() =>
+      provider.create({
+        ...one,
+        userName: "licensed@example.com",
+        licenseKeys: [DEFAULT_ACCOUNT.licenses[0].key],
+      }),
+    );
+
     const achieved = requests / seconds;
     return {
       users,
@@ -106,6 +128,7 @@ export async function benchGoTo(users = 200): Promise<GoToBenchResult> {
       fractionOfAllowedRate: round(achieved / allowed, 3),
       count429: fake.count429,
       callsPerOperation: { create, read, update, delete: del, adopt },
+      otherCalls: { createWithDisplayName, createWithLicences },
     };
   } finally {
     await fake.stop();

@@ -121,9 +121,14 @@ export const benchMocks: MockBehaviour = {
   call(args: pulumi.runtime.MockCallArgs) {
     switch (args.token) {
       case "azuread:index/getApplicationTemplate:getApplicationTemplate":
-        return { ...args.inputs, id: "tmpl", templateId: "gallery-template-id" };
+        return {
+          ...args.inputs,
+          id: "tmpl",
+          templateId: "gallery-template-id",
+          supportedProvisioningTypes: ["sync"],
+        };
       case "azuread:index/getServicePrincipal:getServicePrincipal":
-        return { ...args.inputs, id: SP_OBJECT_ID, appRoles: APP_ROLES };
+        return { ...args.inputs, id: SP_OBJECT_ID, clientId: APP_ID, appRoles: APP_ROLES };
       default:
         throw new Error(`bench: unmocked call ${args.token}`);
     }
@@ -138,9 +143,9 @@ function programFiles(variant: Variant): { entry: string; files: string[] } {
   }
   const entry = path.join(ROOT, "index.ts");
   const files = [entry];
-  for (const dir of ["config", "components", "lib"]) {
-    for (const f of fs.readdirSync(path.join(ROOT, dir))) {
-      if (f.endsWith(".ts")) files.push(path.join(ROOT, dir, f));
+  for (const dir of ["config", "model", "components", "providers", "lib"]) {
+    for (const f of fs.readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]) {
+      if (f.endsWith(".ts") && !f.endsWith(".test.ts")) files.push(path.join(ROOT, dir, f));
     }
   }
   return { entry, files };

@@ -470,7 +470,7 @@ function missesSection(
         `**Program peak memory** (missed at ${memMisses.map((x) => x.assignments.toLocaleString("en-US")).join(", ")} assignments).`,
         "",
         `- Before evaluation starts, index.ts's child already holds more memory than the flat one (${rows.join("; ")}). ` +
-          "That is ts-node compiling index.ts's local files (index.ts, config/, components/ and lib/, against " +
+          "That is ts-node compiling index.ts's local files (index.ts, config/, model/, components/, providers/ and lib/, against " +
           "the flat program's one file) in the " +
           "same process; compiling them alone measured about 35 MB of RSS while this benchmark was written. " +
           "It is real under `pulumi up` with ts-node, but it is not program evaluation: the evaluation-only " +

@@ -8,7 +8,7 @@ import {
   goToMeetingUserProvider,
   type GoToMeetingUserInputs,
   type GoToMeetingUserOutputs,
-} from "../components/goToMeetingUser";
+} from "../providers/goToMeetingUser";
 import {
   DYNAMIC_PREFIX,
   PROJECT,
